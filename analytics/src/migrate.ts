@@ -1,0 +1,59 @@
+// Applies the numbered SQL migrations in analytics/migrations once each, in order; safe to run at every start.
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const m = MIGRATION_FILE.exec(file);
+    if (!m) throw new Error(`migration file name must look like 001_name.sql: ${file}`);
+    migrations.push({ version: Number(m[1]), name: m[2]!, sql: await readFile(`${dir}/${file}`, 'utf8') });
+  }
+  const versions = migrations.map((m) => m.version);
+  if (new Set(versions).size !== versions.length) throw new Error(`duplicate migration versions in ${dir}`);
+  return migrations;
+}
+
+const AppliedRow = z.object({ version: z.number().int() });
+
+/**
+ * Every statement is written `IF NOT EXISTS`, so replicas racing at start are harmless; the ledger
+ * only saves re-running them and records when each schema change reached this database.
+ */
+export async function migrate(client: ClickHouseClient, log: Logger, dir = MIGRATIONS_DIR): Promise<number[]> {
+  await client.command({ query: 'CREATE DATABASE IF NOT EXISTS barometer' });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS barometer.schema_migrations
+            (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+            ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const rs = await client.query({ query: 'SELECT version FROM barometer.schema_migrations FINAL', format: 'JSONEachRow' });
+  const applied = new Set(z.array(AppliedRow).parse(await rs.json()).map((r) => r.version));
+  const done: number[] = [];
+  for (const m of await readMigrations(dir)) {
+    if (applied.has(m.version)) continue;
+    await client.command({ query: m.sql });
+    await client.insert({
+      table: 'barometer.schema_migrations',
+      values: [{ version: m.version, name: m.name }],
+      format: 'JSONEachRow',
+    });
+    log.info({ version: m.version, name: m.name }, 'migration applied');
+    done.push(m.version);
+  }
+  return done;
+}

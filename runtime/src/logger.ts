@@ -1,0 +1,13 @@
+// One pino logger per process; components take children of it.
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    name: opts.name ?? 'barometer',
+    level: opts.level ?? 'info',
+    // ISO timestamps in UTC, so log lines line up with the UTC rows in ClickHouse.
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}
