@@ -5,11 +5,31 @@ import { z } from 'zod';
 import { sqlFile } from './sql-files.ts';
 
 // avg() over no rows is NaN, which ClickHouse writes as null in JSON (output_format_json_quote_denormals=0).
-const WindowRow = z.object({ value: z.number().nullable(), n: z.number().int() });
+const WindowRow = z.object({ value: z.number().nullable(), n: z.number().int(), last_minute_n: z.number().int() });
 
 /** DateTime64 query parameters take `YYYY-MM-DD hh:mm:ss.sss`, read in the column's zone (UTC). */
 export function toClickHouseTime(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** The window's value, plus how many of its items fall in as_of's own minute. */
+export async function querySentimentWindowDetail(
+  client: ClickHouseClient,
+  window: SentimentWindow,
+  asOf: Date,
+): Promise<{ current: SentimentValue; lastMinuteN: number }> {
+  const rs = await client.query({
+    query: sqlFile('sentiment-window'),
+    query_params: { as_of: toClickHouseTime(asOf), minutes: WINDOW_MINUTES[window] },
+    format: 'JSONEachRow',
+  });
+  const [row] = z.array(WindowRow).parse(await rs.json());
+  const n = row?.n ?? 0;
+  const value = n > 0 ? (row?.value ?? null) : null;
+  return {
+    current: { window, value, index: value === null ? null : toIndex(value), n, as_of: asOf.toISOString() },
+    lastMinuteN: row?.last_minute_n ?? 0,
+  };
 }
 
 export async function querySentimentWindow(
@@ -17,14 +37,7 @@ export async function querySentimentWindow(
   window: SentimentWindow,
   asOf: Date,
 ): Promise<SentimentValue> {
-  const rs = await client.query({
-    query: sqlFile('sentiment-window'),
-    query_params: { as_of: toClickHouseTime(asOf), minutes: WINDOW_MINUTES[window] },
-    format: 'JSONEachRow',
-  });
-  const [row] = z.array(WindowRow).parse(await rs.json());
-  const value = row && row.n > 0 ? row.value : null;
-  return { window, value, index: value === null ? null : toIndex(value), n: row?.n ?? 0, as_of: asOf.toISOString() };
+  return (await querySentimentWindowDetail(client, window, asOf)).current;
 }
 
 export const MinuteBucket = z.object({ minute: z.number().int(), sum: z.number(), n: z.number().int() });

@@ -1,0 +1,38 @@
+// `npm start`: the whole of Barometer in one process (embedded mode), stopped cleanly by Ctrl-C.
+import { createLogger } from '@barometer/runtime/logger';
+import { installShutdown } from '@barometer/runtime/shutdown';
+import { defaultModelDir } from '@barometer/scoring/model';
+import { loadEmbeddedConfig } from './config.ts';
+import { startStack } from './stack.ts';
+
+async function main(): Promise<void> {
+  const config = loadEmbeddedConfig();
+  const log = createLogger({ level: config.live.LOG_LEVEL });
+  const { live, scoring, ingest } = config;
+  const stack = await startStack({
+    log,
+    dataDir: config.dataDir,
+    kafkaBrokers: live.KAFKA_BROKERS,
+    localKafkaPort: config.BAROMETER_KAFKA_PORT,
+    clickhouse: live.CLICKHOUSE_URL
+      ? { kind: 'server', url: live.CLICKHOUSE_URL, username: live.CLICKHOUSE_USER, password: live.CLICKHOUSE_PASSWORD }
+      : { kind: 'embedded', dataDir: config.dataDir },
+    feeds: ingest.feeds,
+    pollIntervalMs: ingest.BAROMETER_POLL_INTERVAL_S * 1000,
+    feedTimeoutMs: ingest.BAROMETER_FEED_TIMEOUT_S * 1000,
+    modelDir: scoring.BAROMETER_MODEL_DIR ?? defaultModelDir,
+    onnxThreads: scoring.BAROMETER_ONNX_THREADS,
+    scoringBatch: scoring.BAROMETER_SCORING_BATCH,
+    scoringGroup: scoring.BAROMETER_SCORING_GROUP,
+    port: live.PORT,
+    host: live.HOST,
+    staticDir: live.BAROMETER_STATIC_DIR,
+  });
+  log.info({ dashboard: stack.address.replace('0.0.0.0', 'localhost'), brokers: stack.brokers }, 'Barometer is running, Ctrl-C stops it');
+  installShutdown([{ name: 'barometer', run: async () => void (await stack.stop()) }], log, 40_000);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`barometer failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+// Embedded mode's composition: the local Kafka (unless brokers are given), chDB, and the ingest,
+// scoring and live services wired together in one process, with one ordered shutdown.
+import path from 'node:path';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
+import { runShutdown, type ShutdownStep } from '@barometer/runtime/shutdown';
+import { createClickHouse, type ClickHouseClient, type ClickHouseTarget } from '@barometer/analytics/client';
+import { migrate } from '@barometer/analytics/migrate';
+import { TOPICS, type Topics } from '@barometer/schemas/kafka';
+import { createIngest, type Ingest } from '@barometer/ingest';
+import { createScoring } from '@barometer/scoring';
+import { loadSentimentModel } from '@barometer/scoring/model';
+import { createLive, type Live } from '@barometer/live';
+import { ensureKafkaJars, startLocalKafka } from '@barometer/kafka-local';
+
+export interface StackOptions {
+  log: Logger;
+  dataDir: string;
+  /** Existing brokers; undefined starts a local single-node Kafka under dataDir/kafka. */
+  kafkaBrokers?: string[];
+  localKafkaPort?: number;
+  clickhouse: ClickHouseTarget;
+  feeds: string[];
+  pollIntervalMs: number;
+  feedTimeoutMs: number;
+  modelDir: string;
+  onnxThreads: number;
+  scoringBatch: number;
+  port: number;
+  host: string;
+  staticDir?: string;
+  topics?: Topics;
+  scoringGroup?: string;
+}
+
+export interface Stack {
+  readonly brokers: string[];
+  readonly clickhouse: ClickHouseClient;
+  readonly ingest: Ingest;
+  readonly live: Live;
+  readonly address: string;
+  readonly topics: Topics;
+  stop(): Promise<boolean>;
+}
+
+/** Starts everything in dependency order; if a step fails, what already started is stopped again. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { log } = opts;
+  const topics = opts.topics ?? TOPICS;
+  const undo: ShutdownStep[] = [];
+  const stopAll = () => runShutdown([...undo].reverse(), log, 30_000);
+  try {
+    let brokers = opts.kafkaBrokers;
+    if (!brokers) {
+      await ensureKafkaJars({ logger: log });
+      const kafka = await startLocalKafka({ dataDir: path.join(opts.dataDir, 'kafka'), port: opts.localKafkaPort, logger: log });
+      undo.push({ name: 'local kafka', run: () => kafka.stop() });
+      brokers = kafka.brokers;
+    }
+
+    const clickhouse = createClickHouse(opts.clickhouse);
+    undo.push({ name: 'clickhouse', run: () => clickhouse.close() });
+    await migrate(clickhouse, log);
+
+    const model = await loadSentimentModel(opts.modelDir, { intraOpNumThreads: opts.onnxThreads });
+    undo.push({ name: 'onnx session', run: () => model.close() });
+
+    const kafka = createKafka({ brokers, clientId: 'barometer', log });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, topics, log);
+    await admin.disconnect();
+
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    undo.push({ name: 'kafka producer', run: () => producer.disconnect() });
+
+    const liveConsumer = kafka.consumer({ groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}` });
+    await liveConsumer.connect();
+    const live = await createLive({ clickhouse, consumer: liveConsumer, scoredTopic: topics.scored, log, staticDir: opts.staticDir });
+    const address = await live.start({ port: opts.port, host: opts.host });
+    undo.push({ name: 'live gateway', run: () => live.stop() });
+
+    const scoringConsumer = kafka.consumer({ groupId: opts.scoringGroup ?? 'barometer-scoring' });
+    await scoringConsumer.connect();
+    const scoring = createScoring({ consumer: scoringConsumer, producer, clickhouse, model, topics, log, maxBatchSize: opts.scoringBatch });
+    await scoring.start();
+    undo.push({ name: 'scoring consumer', run: () => scoring.stop() });
+
+    const ingest = createIngest({
+      producer,
+      rawTopic: topics.raw,
+      feeds: opts.feeds,
+      log,
+      pollIntervalMs: opts.pollIntervalMs,
+      fetchTimeoutMs: opts.feedTimeoutMs,
+    });
+    await ingest.start();
+    undo.push({ name: 'ingest', run: () => ingest.stop() });
+
+    // Shutdown runs `undo` backwards: intake (ingest) first, then scoring finishes its batch, the
+    // gateway disconnects its sockets, and the clients and the broker go last.
+    return { brokers, clickhouse, ingest, live, address, topics, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+// Test plumbing for the end-to-end tests: a local RSS server whose items change by round, and a
+// whole embedded stack on fresh topics and a fresh chDB directory.
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { defaultModelDir } from '@barometer/scoring/model';
+import { startStack, type Stack } from './stack.ts';
+
+const Headlines = z.object({ round1: z.array(z.string()), round2: z.array(z.string()), round3: z.array(z.string()) });
+export type Round = 'round1' | 'round2' | 'round3';
+
+export async function loadHeadlines() {
+  const raw: unknown = JSON.parse(await readFile(fileURLToPath(new URL('./fixtures/headlines.json', import.meta.url)), 'utf8'));
+  return Headlines.parse(raw);
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** An RSS 2.0 document of the given headlines, published a few minutes ago (dates are RFC 822, in GMT). */
+export function rssOf(titles: string[], now = Date.now()): string {
+  const items = titles
+    .map(
+      (t, i) => `<item><title>${escapeXml(t)}</title><link>https://news.example.com/${i}-${encodeURIComponent(t.slice(0, 20))}</link>` +
+        `<pubDate>${new Date(now - (i + 1) * 1000).toUTCString()}</pubDate></item>`,
+    )
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test wire</title><link>https://news.example.com</link><description>fixture</description>\n${items}\n</channel></rss>`;
+}
+
+export interface FeedServer {
+  url: string;
+  /** Replaces what the feed serves from now on. */
+  serve(titles: string[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFeedServer(): Promise<FeedServer> {
+  let body = rssOf([]);
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/feed.xml`,
+    serve: (titles) => {
+      body = rssOf(titles);
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export interface TestStack extends Stack {
+  dataDir: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The real embedded stack: Kafka from KAFKA_BROKERS (the test wrapper starts one) or a local broker of
+ * its own, chDB in a temp dir, topics and groups unique to this run so runs never see each other's data.
+ */
+export async function startTestStack(feedUrl: string, staticDir?: string): Promise<TestStack> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'barometer-e2e-'));
+  const run = randomUUID().slice(0, 8);
+  const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
+  const stack = await startStack({
+    log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
+    dataDir,
+    kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
+    localKafkaPort: 0,
+    clickhouse: { kind: 'embedded', dataDir },
+    feeds: [feedUrl],
+    // The tests poll explicitly; the loop's own timer never fires during a test.
+    pollIntervalMs: 3_600_000,
+    feedTimeoutMs: 5_000,
+    modelDir: defaultModelDir,
+    onnxThreads: 1,
+    scoringBatch: 64,
+    port: 0,
+    host: '127.0.0.1',
+    staticDir,
+    topics: { raw: `test-${run}.items.raw.v1`, scored: `test-${run}.items.scored.v1`, dlq: `test-${run}.items.dlq.v1` },
+    scoringGroup: `test-${run}-scoring`,
+  });
+  return {
+    ...stack,
+    dataDir,
+    async dispose() {
+      await stack.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves with the first value `next` produces that passes `pred`, or rejects after `ms`. */
+export function waitFor<T>(what: string, ms: number, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  return new Promise<T>((resolve, reject) => {
+    const attempt = async () => {
+      try {
+        const v = await check();
+        if (v !== undefined) return resolve(v);
+      } catch (err) {
+        if (Date.now() > deadline) return reject(err);
+      }
+      if (Date.now() > deadline) return reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+      setTimeout(attempt, 100);
+    };
+    void attempt();
+  });
+}

@@ -1,0 +1,17 @@
+// Scoring configuration, parsed once from the environment in main.ts.
+import { z } from 'zod';
+import { CommonConfig, parseConfig } from '@barometer/runtime/config';
+
+export const ScoringConfig = CommonConfig.extend({
+  /** Directory holding manifest.json and the ONNX file; unset = the model shipped in scoring/model. */
+  BAROMETER_MODEL_DIR: z.string().min(1).optional(),
+  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(4096).default(256),
+  BAROMETER_SCORING_GROUP: z.string().min(1).default('barometer-scoring'),
+  /** onnxruntime intra-op threads; 1 keeps one scoring member per core predictable. */
+  BAROMETER_ONNX_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+});
+export type ScoringConfig = z.infer<typeof ScoringConfig>;
+
+export function loadScoringConfig(source: NodeJS.ProcessEnv = process.env): ScoringConfig {
+  return parseConfig(ScoringConfig, source);
+}

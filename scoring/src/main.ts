@@ -1,0 +1,49 @@
+// Runs the scoring service alone (distributed mode): config, clients, model, migrations, consumer.
+import { createLogger } from '@barometer/runtime/logger';
+import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
+import { installShutdown } from '@barometer/runtime/shutdown';
+import { ConfigError } from '@barometer/runtime/config';
+import { createClickHouse } from '@barometer/analytics/client';
+import { migrate } from '@barometer/analytics/migrate';
+import { TOPICS } from '@barometer/schemas/kafka';
+import { createScoring } from './scoring.ts';
+import { loadScoringConfig } from './config.ts';
+import { defaultModelDir, loadSentimentModel } from './sentiment-model.ts';
+
+async function main(): Promise<void> {
+  const config = loadScoringConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'scoring' });
+  if (!config.KAFKA_BROKERS) throw new ConfigError('KAFKA_BROKERS is required when scoring runs on its own');
+  const clickhouse = createClickHouse(
+    config.CLICKHOUSE_URL
+      ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
+      : { kind: 'embedded', dataDir: config.BAROMETER_DATA_DIR },
+  );
+  await migrate(clickhouse, log);
+  const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ?? defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-scoring', log });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, TOPICS, log);
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: config.BAROMETER_SCORING_GROUP });
+  await consumer.connect();
+  const scoring = createScoring({ consumer, producer, clickhouse, model, topics: TOPICS, log, maxBatchSize: config.BAROMETER_SCORING_BATCH });
+  await scoring.start();
+  installShutdown(
+    [
+      { name: 'scoring consumer', run: () => scoring.stop() },
+      { name: 'kafka producer', run: () => producer.disconnect() },
+      { name: 'clickhouse', run: () => clickhouse.close() },
+      { name: 'onnx session', run: () => model.close() },
+    ],
+    log,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+// Turns raw Kafka messages into valid items or dead-letter entries with a reason; never throws.
+import { RawItem, type DlqMessage, type DlqReason } from '@barometer/schemas/items';
+import { z } from 'zod';
+
+/** Values larger than this are refused before parsing: no headline needs 256 KiB. */
+export const MAX_VALUE_BYTES = 256 * 1024;
+
+export interface IncomingMessage {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export type Rejection = Omit<DlqMessage, 'failed_at' | 'rejected_by' | 'v'>;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function validateMessage(topic: string, m: IncomingMessage): { item: RawItem } | { rejection: Rejection } {
+  const value = m.value ?? Buffer.alloc(0);
+  const reject = (reason: DlqReason, detail: string) => ({
+    rejection: {
+      reason,
+      detail: detail.slice(0, 4000),
+      source_topic: topic,
+      partition: m.partition,
+      offset: m.offset,
+      key: m.key ? m.key.toString('utf8') : null,
+      value_base64: value.toString('base64'),
+    },
+  });
+  if (value.byteLength > MAX_VALUE_BYTES) return reject('too_large', `value is ${value.byteLength} bytes, limit ${MAX_VALUE_BYTES}`);
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return reject('invalid_utf8', 'value is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return reject('invalid_json', err instanceof Error ? err.message : 'not JSON');
+  }
+  const parsed = RawItem.safeParse(json);
+  if (!parsed.success) return reject('invalid_schema', z.prettifyError(parsed.error));
+  return { item: parsed.data };
+}

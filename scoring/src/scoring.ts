@@ -1,0 +1,163 @@
+// The scoring service: consume raw items in batches, score each batch in one ONNX run, write one
+// ClickHouse insert, publish to the scored topic, then commit offsets (at-least-once, idempotent writes).
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { DlqMessage, RawItem, ScoredItem } from '@barometer/schemas/items';
+import type { Topics } from '@barometer/schemas/kafka';
+import { insertScoredItems } from '@barometer/analytics/scored-items';
+import { entropyOf, labelOf, type SentimentModel, type SentimentScores } from './sentiment-model.ts';
+import { validateMessage, type Rejection } from './message-validation.ts';
+
+export interface ScoringDeps {
+  consumer: Consumer;
+  producer: Producer;
+  clickhouse: ClickHouseClient;
+  model: SentimentModel;
+  topics: Topics;
+  log: Logger;
+  /** Most items scored in one ONNX run and written in one insert. */
+  maxBatchSize?: number;
+  /** Attempts for a failing ClickHouse insert before the batch is handed back to Kafka. */
+  insertAttempts?: number;
+}
+
+export interface Scoring {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function toScoredItem(item: RawItem, s: SentimentScores, modelVersion: string, scoredAt: string): ScoredItem {
+  return {
+    ...item,
+    negative: s.negative,
+    neutral: s.neutral,
+    positive: s.positive,
+    label: labelOf(s),
+    entropy: entropyOf(s),
+    score: s.positive - s.negative,
+    model_version: modelVersion,
+    scored_at: scoredAt,
+  };
+}
+
+export function createScoring(deps: ScoringDeps): Scoring {
+  const log = deps.log.child({ component: 'scoring', model: deps.model.version });
+  const maxBatch = deps.maxBatchSize ?? 256;
+  const attempts = deps.insertAttempts ?? 5;
+
+  async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { item: RawItem; err: unknown }[] }> {
+    const scoredAt = new Date().toISOString();
+    try {
+      const scores = await deps.model.scoreBatch(items.map((i) => i.title));
+      return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, deps.model.version, scoredAt)), failed: [] };
+    } catch (err) {
+      // One bad input must not sink its neighbours: retry one by one and dead-letter only what still fails.
+      log.warn({ err, n: items.length }, 'batch scoring failed, retrying items one by one');
+      const scored: ScoredItem[] = [];
+      const failed: { item: RawItem; err: unknown }[] = [];
+      for (const item of items) {
+        try {
+          const [s] = await deps.model.scoreBatch([item.title]);
+          scored.push(toScoredItem(item, s!, deps.model.version, scoredAt));
+        } catch (e) {
+          failed.push({ item, err: e });
+        }
+      }
+      return { scored, failed };
+    }
+  }
+
+  async function insertWithRetry(items: ScoredItem[], token: string, heartbeat: () => Promise<void>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await insertScoredItems(deps.clickhouse, items, token);
+        return;
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+        const delay = Math.min(200 * 2 ** attempt, 10_000);
+        log.warn({ err, attempt, delay }, 'insert failed, retrying');
+        await sleep(delay);
+        await heartbeat();
+      }
+    }
+  }
+
+  async function handleChunk(payload: EachBatchPayload, chunk: EachBatchPayload['batch']['messages']) {
+    const { batch, heartbeat } = payload;
+    const items: RawItem[] = [];
+    const rejects: Rejection[] = [];
+    for (const m of chunk) {
+      const r = validateMessage(batch.topic, { partition: batch.partition, offset: m.offset, key: m.key, value: m.value });
+      if ('item' in r) items.push(r.item);
+      else rejects.push(r.rejection);
+    }
+    const { scored, failed } = items.length > 0 ? await scoreItems(items) : { scored: [], failed: [] };
+    const first = chunk[0]!.offset;
+    const last = chunk[chunk.length - 1]!.offset;
+    // The token names exactly this slice of this partition under this model: a redelivery of the same
+    // slice is dropped by ClickHouse, and the ReplacingMergeTree on id covers a slice cut differently.
+    await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${deps.model.version}`, heartbeat);
+
+    const failedAt = new Date().toISOString();
+    const dlq: DlqMessage[] = [
+      ...rejects.map((r) => ({ v: 1 as const, ...r, failed_at: failedAt, rejected_by: 'scoring' })),
+      ...failed.map(({ item, err }) => ({
+        v: 1 as const,
+        reason: 'scoring_failed' as const,
+        detail: err instanceof Error ? err.message : String(err),
+        source_topic: batch.topic,
+        partition: batch.partition,
+        offset: chunk.find((m) => m.key?.toString() === item.id)?.offset ?? first,
+        key: item.id,
+        value_base64: Buffer.from(JSON.stringify(item)).toString('base64'),
+        failed_at: failedAt,
+        rejected_by: 'scoring',
+      })),
+    ];
+    const topicMessages = [];
+    if (scored.length > 0)
+      topicMessages.push({ topic: deps.topics.scored, messages: scored.map((s) => ({ key: s.id, value: JSON.stringify(s) })) });
+    if (dlq.length > 0)
+      topicMessages.push({
+        topic: deps.topics.dlq,
+        messages: dlq.map((d) => ({ key: d.key, value: JSON.stringify(d), headers: { reason: d.reason } })),
+      });
+    if (topicMessages.length > 0) await deps.producer.sendBatch({ topicMessages });
+    if (dlq.length > 0) log.warn({ partition: batch.partition, n: dlq.length, reasons: [...new Set(dlq.map((d) => d.reason))] }, 'messages dead-lettered');
+    log.debug({ partition: batch.partition, first, last, scored: scored.length, rejected: dlq.length }, 'batch scored');
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, heartbeat } = payload;
+    const messages = batch.messages;
+    for (let i = 0; i < messages.length; i += maxBatch) {
+      if (!isRunning() || isStale()) break;
+      const chunk = messages.slice(i, i + maxBatch);
+      await handleChunk(payload, chunk);
+      // Offsets move only after the durable write and the publish: a crash before this line redelivers.
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  return {
+    async start() {
+      await deps.consumer.subscribe({ topic: deps.topics.raw, fromBeginning: true });
+      await deps.consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: true,
+        partitionsConsumedConcurrently: 1,
+        eachBatch,
+      });
+      log.info({ topic: deps.topics.raw }, 'scoring started');
+    },
+    async stop() {
+      // Disconnect lets the in-flight batch finish and commits its resolved offsets.
+      await deps.consumer.disconnect();
+    },
+  };
+}
