@@ -20,7 +20,8 @@ export const RawItem = z.object({
   v: z.literal(1),
   id: ItemId,
   title: z.string().min(1).max(1000),
-  url: z.url().max(2048).nullable(),
+  // Only web links: a `javascript:` URL in a feed must never reach a dashboard as a link.
+  url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
   /** Outlet or account the item came from, e.g. `coindesk.com`. */
   source: z.string().min(1).max(200),
   source_kind: SourceKind,

@@ -5,7 +5,8 @@ import { CommonConfig, parseConfig } from '@barometer/runtime/config';
 export const ScoringConfig = CommonConfig.extend({
   /** Directory holding manifest.json and the ONNX file; unset = the model shipped in scoring/model. */
   BAROMETER_MODEL_DIR: z.string().min(1).optional(),
-  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(4096).default(256),
+  // The linear model's ONNX graph builds a dense [N, 46300] float matrix: ~0.8 MB per text in a batch.
+  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(1024).default(128),
   BAROMETER_SCORING_GROUP: z.string().min(1).default('barometer-scoring'),
   /** onnxruntime intra-op threads; 1 keeps one scoring member per core predictable. */
   BAROMETER_ONNX_THREADS: z.coerce.number().int().min(1).max(64).default(1),

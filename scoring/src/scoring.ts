@@ -45,7 +45,7 @@ export function toScoredItem(item: RawItem, s: SentimentScores, modelVersion: st
 
 export function createScoring(deps: ScoringDeps): Scoring {
   const log = deps.log.child({ component: 'scoring', model: deps.model.version });
-  const maxBatch = deps.maxBatchSize ?? 256;
+  const maxBatch = deps.maxBatchSize ?? 128;
   const attempts = deps.insertAttempts ?? 5;
 
   async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { item: RawItem; err: unknown }[] }> {
