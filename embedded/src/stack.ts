@@ -4,7 +4,7 @@ import path from 'node:path';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
+import { createKafka, createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { runShutdown, type ShutdownStep } from '@barometer/runtime/shutdown';
 import { createClickHouse, type ClickHouseClient, type ClickHouseTarget } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
@@ -73,7 +73,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await ensureTopics(admin, topics, log);
     await admin.disconnect();
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = createProducer(kafka);
     await producer.connect();
     undo.push({ name: 'kafka producer', run: () => producer.disconnect() });
 

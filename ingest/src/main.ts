@@ -1,6 +1,6 @@
 // Runs the ingest service alone (distributed mode): config, logger, Kafka producer, then the poll loop.
 import { createLogger } from '@barometer/runtime/logger';
-import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
+import { createKafka, createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { ConfigError } from '@barometer/runtime/config';
 import { TOPICS } from '@barometer/schemas/kafka';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   await admin.connect();
   await ensureTopics(admin, TOPICS, log);
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createProducer(kafka);
   await producer.connect();
   const ingest = createIngest({
     producer,

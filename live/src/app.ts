@@ -28,9 +28,9 @@ export type LiveApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerR
 
 export async function buildApp(deps: AppDeps): Promise<{ app: LiveApp; io: LiveSocketServer }> {
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    // Per-request lines at info would drown the pipeline's logs; errors still come through the handler.
+    loggerInstance: deps.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

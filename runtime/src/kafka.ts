@@ -1,5 +1,5 @@
 // Kafka plumbing every service shares: the client (KafkaJS logs routed into pino) and topic provisioning.
-import { Kafka, logLevel, type Admin, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Producer, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 import { topicSpecs, type Topics } from '@barometer/schemas/kafka';
 
@@ -32,6 +32,11 @@ export function createKafka(opts: { brokers: string[]; clientId: string; log: Lo
     retry: { initialRetryTime: 300, retries: 8 },
     connectionTimeout: 5000,
   });
+}
+
+/** A producer with KafkaJS's default (murmur2, Java-compatible) partitioner chosen explicitly. */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
 }
 
 /** Creates the pipeline's topics if absent; safe to race from several services starting at once. */

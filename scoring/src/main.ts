@@ -1,6 +1,6 @@
 // Runs the scoring service alone (distributed mode): config, clients, model, migrations, consumer.
 import { createLogger } from '@barometer/runtime/logger';
-import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
+import { createKafka, createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { ConfigError } from '@barometer/runtime/config';
 import { createClickHouse } from '@barometer/analytics/client';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await admin.connect();
   await ensureTopics(admin, TOPICS, log);
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createProducer(kafka);
   await producer.connect();
   const consumer = kafka.consumer({ groupId: config.BAROMETER_SCORING_GROUP });
   await consumer.connect();
