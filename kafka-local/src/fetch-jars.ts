@@ -1,57 +1,122 @@
-// Fetches the pinned Kafka broker jars from Maven Central (via the machine's Maven) into kafka-local/lib.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Logger } from 'pino';
+// Makes sure the broker's jars are in kafka-local/lib (Maven copies them from Maven Central) and a
+// Java 17+ runtime is on PATH. Run as a script it fetches and prints the lib dir (CI provisioning).
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { KafkaLocalError, USE_EXISTING_CLUSTER_HINT } from './kafka-local-error.ts';
+import { lastLines, runCaptured } from './run-captured.ts';
 
-export const KAFKA_LOCAL_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const POM = `${KAFKA_LOCAL_DIR}pom.xml`;
-export const LIB_DIR = `${KAFKA_LOCAL_DIR}lib`;
-const STAMP = `${LIB_DIR}/.pom-sha256`;
+/** kafka-local/, which holds pom.xml, log4j2.properties and lib/. */
+export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const libDir = path.join(packageDir, 'lib');
+const pomPath = path.join(packageDir, 'pom.xml');
+/** Written last into lib/: its content is the hash of the pom the jars came from. */
+const STAMP = '.pom-sha256';
 
-export class KafkaSetupError extends Error {
-  readonly code = 'KAFKA_SETUP';
+const INSTALL_HINT = 'Install a JDK and Maven, e.g. `apt-get install openjdk-17-jre-headless maven`.';
+/** Kafka 4.x brokers and tools are compiled for Java 17 (class file version 61). */
+const MIN_JAVA = 17;
+
+/** Parses the major version out of `java -version`: `"17.0.15"` → 17, `"21"` → 21, `"1.8.0_412"` → 8. */
+export function parseJavaMajor(versionOutput: string): number | undefined {
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);
+  if (!m?.[1]) return undefined;
+  const first = Number(m[1]);
+  return first === 1 && m[2] ? Number(m[2]) : first;
 }
 
-const HINT =
-  'Install a JDK 17+ and Maven (Debian/Ubuntu: apt-get install openjdk-17-jre-headless maven), ' +
-  'or set KAFKA_BROKERS=host:port to use an existing Kafka cluster instead of the local one.';
-
-/** Throws a KafkaSetupError naming what is missing unless `java` is 17+ and runnable. */
-export function checkJava(): number {
-  const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new KafkaSetupError(`java was not found on PATH. ${HINT}`);
-  const m = /version "(\d+)(?:\.(\d+))?/.exec(`${r.stderr}${r.stdout}`);
-  const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : 0;
-  if (major < 17) throw new KafkaSetupError(`Kafka 4 needs Java 17 or newer, found ${major || 'an unknown version'}. ${HINT}`);
+/** Throws a KafkaLocalError saying what to install unless `java` on PATH is 17 or newer. */
+export async function checkJava(): Promise<number> {
+  let out: string;
+  try {
+    out = (await runCaptured('java', ['-version'])).output;
+  } catch (err) {
+    throw new KafkaLocalError('JAVA_MISSING', `The local Kafka broker needs Java ${MIN_JAVA}+ but \`java\` is not on PATH. ${INSTALL_HINT} ${USE_EXISTING_CLUSTER_HINT}`, { cause: err });
+  }
+  const major = parseJavaMajor(out);
+  if (major === undefined || major < MIN_JAVA) {
+    throw new KafkaLocalError(
+      'JAVA_TOO_OLD',
+      `The local Kafka broker needs Java ${MIN_JAVA}+ but \`java -version\` reports: ${lastLines(out, 1) || '(nothing)'}. ${INSTALL_HINT} ${USE_EXISTING_CLUSTER_HINT}`,
+    );
+  }
   return major;
 }
 
-function pomHash(): string {
-  return createHash('sha256').update(readFileSync(POM)).digest('hex');
+async function pomHash(): Promise<string> {
+  return createHash('sha256').update(await readFile(pomPath)).digest('hex');
 }
 
-/** True when lib/ holds the jars of the current pom (a version bump changes the hash and refetches). */
-export function jarsReady(): boolean {
-  return existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === pomHash() && readdirSync(LIB_DIR).some((f) => f.startsWith('kafka_'));
-}
-
-export async function ensureKafkaJars(opts: { logger?: Logger } = {}): Promise<string> {
-  checkJava();
-  if (jarsReady()) return LIB_DIR;
-  const mvn = spawnSync('mvn', ['--version'], { encoding: 'utf8' });
-  if (mvn.error || mvn.status !== 0) throw new KafkaSetupError(`mvn (Maven) was not found on PATH; it fetches the Kafka jars. ${HINT}`);
-  opts.logger?.info({ pom: POM }, 'fetching the Kafka jars from Maven Central (first run only)');
-  // Maven's own cache (~/.m2) makes this an offline copy after the first fetch.
-  const r = spawnSync(
-    'mvn',
-    ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${LIB_DIR}`, '-DincludeScope=runtime'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.status !== 0) {
-    throw new KafkaSetupError(`fetching the Kafka jars failed (mvn exit ${r.status}):\n${(r.stdout + r.stderr).slice(-4000)}`);
+async function stampMatches(dir: string, hash: string): Promise<boolean> {
+  try {
+    return (await readFile(path.join(dir, STAMP), 'utf8')).trim() === hash;
+  } catch {
+    return false;
   }
-  writeFileSync(STAMP, pomHash());
-  return LIB_DIR;
+}
+
+/**
+ * Returns kafka-local/lib once it holds the jars of the current pom.xml. A no-op (one file hash)
+ * when the stamp matches; otherwise Maven refetches, from ~/.m2 when it has them, so a version
+ * bump in the pom never leaves the old jars on the classpath.
+ */
+export async function ensureKafkaJars(opts: { logger?: Logger } = {}): Promise<string> {
+  const log = (opts.logger ?? pino({ enabled: false })).child({ component: 'kafka-local' });
+  await checkJava();
+  const hash = await pomHash();
+  if (await stampMatches(libDir, hash)) return libDir;
+
+  try {
+    await runCaptured('mvn', ['-v']);
+  } catch (err) {
+    throw new KafkaLocalError('MAVEN_MISSING', `Fetching the Kafka jars needs Maven but \`mvn\` is not on PATH. ${INSTALL_HINT} ${USE_EXISTING_CLUSTER_HINT}`, { cause: err });
+  }
+
+  // Fetch into a private directory and swap it in whole, so a concurrent or interrupted fetch
+  // never leaves a half-filled lib/ that carries a valid stamp.
+  const partial = path.join(packageDir, `lib.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const started = Date.now();
+  log.info({ pom: pomPath }, 'fetching Kafka jars with Maven');
+  try {
+    const run = await runCaptured('mvn', ['-q', '-B', '-Dstyle.color=never', '-f', pomPath, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`]);
+    if (run.code !== 0) {
+      throw new KafkaLocalError(
+        'FETCH_FAILED',
+        `Maven could not fetch the Kafka jars (exit ${run.code ?? run.signal}); Maven Central must be reachable, or ~/.m2 must already hold them. ${USE_EXISTING_CLUSTER_HINT}\n${lastLines(run.output, 30)}`,
+      );
+    }
+    await writeFile(path.join(partial, STAMP), `${hash}\n`);
+    await rm(libDir, { recursive: true, force: true });
+    try {
+      await rename(partial, libDir);
+    } catch (err) {
+      // Another process swapped its own fetch in between our rm and rename; theirs is as good.
+      if (!(await stampMatches(libDir, hash))) throw err;
+    }
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+  log.info({ libDir, ms: Date.now() - started }, 'Kafka jars ready');
+  return libDir;
+}
+
+function isMainModule(): boolean {
+  const entry = process.argv[1];
+  if (!entry || !existsSync(entry)) return false;
+  return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url)) || pathToFileURL(entry).href === import.meta.url;
+}
+
+if (isMainModule()) {
+  // stdout carries only the lib dir, so provisioning can capture it; progress goes to stderr.
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  ensureKafkaJars({ logger }).then(
+    (dir) => process.stdout.write(`${dir}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
