@@ -1,7 +1,6 @@
 // Embedded mode's configuration: the union of every service's settings plus the local broker's port.
-import path from 'node:path';
 import { z } from 'zod';
-import { parseConfig } from '@barometer/runtime/config';
+import { parseConfig, resolveUserPath } from '@barometer/runtime/config';
 import { loadIngestConfig } from '@barometer/ingest/config';
 import { loadScoringConfig } from '@barometer/scoring/config';
 import { loadLiveConfig } from '@barometer/live/config';
@@ -16,6 +15,6 @@ export function loadEmbeddedConfig(source: NodeJS.ProcessEnv = process.env) {
   const scoring = loadScoringConfig(source);
   const live = loadLiveConfig(source);
   const own = parseConfig(EmbeddedOnly, source);
-  return { ingest, scoring, live, ...own, dataDir: path.resolve(live.BAROMETER_DATA_DIR) };
+  return { ingest, scoring, live, ...own, dataDir: resolveUserPath(live.BAROMETER_DATA_DIR, source) };
 }
 export type EmbeddedConfig = ReturnType<typeof loadEmbeddedConfig>;

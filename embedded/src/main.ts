@@ -1,6 +1,7 @@
 // `npm start`: the whole of Barometer in one process (embedded mode), stopped cleanly by Ctrl-C.
 import { createLogger } from '@barometer/runtime/logger';
 import { installShutdown } from '@barometer/runtime/shutdown';
+import { resolveUserPath } from '@barometer/runtime/config';
 import { defaultModelDir } from '@barometer/scoring/model';
 import { loadEmbeddedConfig } from './config.ts';
 import { startStack } from './stack.ts';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     feeds: ingest.feeds,
     pollIntervalMs: ingest.BAROMETER_POLL_INTERVAL_S * 1000,
     feedTimeoutMs: ingest.BAROMETER_FEED_TIMEOUT_S * 1000,
-    modelDir: scoring.BAROMETER_MODEL_DIR ?? defaultModelDir,
+    modelDir: scoring.BAROMETER_MODEL_DIR ? resolveUserPath(scoring.BAROMETER_MODEL_DIR) : defaultModelDir,
     onnxThreads: scoring.BAROMETER_ONNX_THREADS,
     scoringBatch: scoring.BAROMETER_SCORING_BATCH,
     scoringGroup: scoring.BAROMETER_SCORING_GROUP,

@@ -1,6 +1,7 @@
 // Where the feed URLs come from: BAROMETER_FEEDS as a file (one URL per line) or a comma-separated list.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { resolveUserPath } from '@barometer/runtime/config';
 
 export const DEFAULT_FEEDS_FILE = fileURLToPath(new URL('../feeds.txt', import.meta.url));
 
@@ -22,7 +23,7 @@ export function resolveFeeds(spec: string | undefined): string[] {
     ? parseFeedFile(readFileSync(DEFAULT_FEEDS_FILE, 'utf8'))
     : /^https?:\/\//i.test(trimmed)
       ? trimmed.split(',').map((u) => u.trim()).filter(Boolean)
-      : parseFeedFile(readFileSync(trimmed, 'utf8'));
+      : parseFeedFile(readFileSync(resolveUserPath(trimmed), 'utf8'));
   for (const u of urls) {
     let url: URL;
     try {

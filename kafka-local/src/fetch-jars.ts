@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { KafkaLocalError, USE_EXISTING_CLUSTER_HINT } from './kafka-local-error.ts';
 import { lastLines, runCaptured } from './run-captured.ts';
@@ -103,20 +103,25 @@ export async function ensureKafkaJars(opts: { logger?: Logger } = {}): Promise<s
   return libDir;
 }
 
-function isMainModule(): boolean {
-  const entry = process.argv[1];
-  if (!entry || !existsSync(entry)) return false;
-  return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url)) || pathToFileURL(entry).href === import.meta.url;
+/**
+ * The command-line entry (`tsx kafka-local/src/fetch-jars.ts` or `fetch-jars-cli.ts`): stdout
+ * carries only the lib dir, so provisioning can capture it; progress goes to stderr.
+ */
+export async function fetchJarsCli(): Promise<number> {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  try {
+    process.stdout.write(`${await ensureKafkaJars({ logger })}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }
 
-if (isMainModule()) {
-  // stdout carries only the lib dir, so provisioning can capture it; progress goes to stderr.
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
-  ensureKafkaJars({ logger }).then(
-    (dir) => process.stdout.write(`${dir}\n`),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+/** True when this file is the script node was asked to run, not an import. */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && existsSync(entry) && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
 }
+
+if (isEntryPoint()) process.exitCode = await fetchJarsCli();

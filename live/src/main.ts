@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@barometer/runtime/logger';
 import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
-import { ConfigError } from '@barometer/runtime/config';
+import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
 import { createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { TOPICS } from '@barometer/schemas/kafka';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const clickhouse = createClickHouse(
     config.CLICKHOUSE_URL
       ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
-      : { kind: 'embedded', dataDir: config.BAROMETER_DATA_DIR },
+      : { kind: 'embedded', dataDir: resolveUserPath(config.BAROMETER_DATA_DIR) },
   );
   await migrate(clickhouse, log);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-live', log });

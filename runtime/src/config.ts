@@ -1,4 +1,5 @@
 // Settings every service shares (logging, Kafka, ClickHouse) and the one way a config error is reported.
+import path from 'node:path';
 import { z } from 'zod';
 
 export const CommonConfig = z.object({
@@ -26,4 +27,12 @@ export function parseConfig<S extends z.ZodType>(schema: S, source: NodeJS.Proce
   const result = schema.safeParse(source);
   if (!result.success) throw new ConfigError(`invalid configuration:\n${z.prettifyError(result.error)}`);
   return result.data;
+}
+
+/**
+ * Resolves a path the user typed against the directory they ran the command in: `npm run -w` moves
+ * the process into the workspace folder, but keeps the caller's directory in INIT_CWD.
+ */
+export function resolveUserPath(p: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.INIT_CWD ?? process.cwd(), p);
 }

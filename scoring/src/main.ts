@@ -2,7 +2,7 @@
 import { createLogger } from '@barometer/runtime/logger';
 import { createKafka, createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
-import { ConfigError } from '@barometer/runtime/config';
+import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
 import { createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { TOPICS } from '@barometer/schemas/kafka';
@@ -17,10 +17,10 @@ async function main(): Promise<void> {
   const clickhouse = createClickHouse(
     config.CLICKHOUSE_URL
       ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
-      : { kind: 'embedded', dataDir: config.BAROMETER_DATA_DIR },
+      : { kind: 'embedded', dataDir: resolveUserPath(config.BAROMETER_DATA_DIR) },
   );
   await migrate(clickhouse, log);
-  const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ?? defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
+  const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-scoring', log });
   const admin = kafka.admin();
   await admin.connect();
