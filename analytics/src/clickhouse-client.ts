@@ -20,6 +20,16 @@ const SESSION_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 0,
 };
 
+/** A ClickHouse server when `CLICKHOUSE_URL` is set, else embedded chDB under `dataDir`. */
+export function clickHouseTargetOf(
+  config: { CLICKHOUSE_URL?: string; CLICKHOUSE_USER?: string; CLICKHOUSE_PASSWORD?: string },
+  dataDir: string,
+): ClickHouseTarget {
+  return config.CLICKHOUSE_URL
+    ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
+    : { kind: 'embedded', dataDir };
+}
+
 export function createClickHouse(target: ClickHouseTarget): ClickHouseClient {
   if (target.kind === 'server') {
     return createClient({

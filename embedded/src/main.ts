@@ -3,6 +3,7 @@ import { createLogger } from '@barometer/runtime/logger';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { resolveUserPath } from '@barometer/runtime/config';
 import { defaultModelDir } from '@barometer/scoring/model';
+import { clickHouseTargetOf } from '@barometer/analytics/client';
 import { loadEmbeddedConfig } from './config.ts';
 import { startStack } from './stack.ts';
 
@@ -15,9 +16,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     kafkaBrokers: live.KAFKA_BROKERS,
     localKafkaPort: config.BAROMETER_KAFKA_PORT,
-    clickhouse: live.CLICKHOUSE_URL
-      ? { kind: 'server', url: live.CLICKHOUSE_URL, username: live.CLICKHOUSE_USER, password: live.CLICKHOUSE_PASSWORD }
-      : { kind: 'embedded', dataDir: config.dataDir },
+    clickhouse: clickHouseTargetOf(live, config.dataDir),
     feeds: ingest.feeds,
     pollIntervalMs: ingest.BAROMETER_POLL_INTERVAL_S * 1000,
     feedTimeoutMs: ingest.BAROMETER_FEED_TIMEOUT_S * 1000,

@@ -68,10 +68,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     undo.push({ name: 'onnx session', run: () => model.close() });
 
     const kafka = createKafka({ brokers, clientId: 'barometer', log });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, topics, log);
-    await admin.disconnect();
+    await ensureTopics(kafka, topics, log);
 
     const producer = createProducer(kafka);
     await producer.connect();

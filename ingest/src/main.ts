@@ -12,10 +12,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL, name: 'ingest' });
   if (!config.KAFKA_BROKERS) throw new ConfigError('KAFKA_BROKERS is required when ingest runs on its own');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-ingest', log });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, TOPICS, log);
-  await admin.disconnect();
+  await ensureTopics(kafka, TOPICS, log);
   const producer = createProducer(kafka);
   await producer.connect();
   const ingest = createIngest({

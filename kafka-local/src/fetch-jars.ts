@@ -89,6 +89,8 @@ export async function ensureKafkaJars(opts: { logger?: Logger } = {}): Promise<s
       );
     }
     await writeFile(path.join(partial, STAMP), `${hash}\n`);
+    // A concurrent fetch finished first: keep its lib/, which a broker may already be using.
+    if (await stampMatches(libDir, hash)) return libDir;
     await rm(libDir, { recursive: true, force: true });
     try {
       await rename(partial, libDir);

@@ -276,6 +276,9 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   log.info({ port, jvmPid: pid, ms: Date.now() - started, dataDir }, 'local Kafka started');
 
   let stopping: Promise<void> | undefined;
+  child.once('exit', (code, signal) => {
+    if (!stopping) log.warn({ jvmPid: pid, code, signal, lastOutput: tail.slice(-10) }, 'local Kafka exited on its own');
+  });
   const stop = async (): Promise<void> => {
     process.off('exit', onProcessExit);
     if (isRunning()) {

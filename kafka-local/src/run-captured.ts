@@ -26,6 +26,8 @@ export function runCaptured(command: string, args: string[], opts: { cwd?: strin
 /** The last `n` non-empty lines of some output, for error messages. */
 export function lastLines(output: string, n: number): string {
   return output
+    // Maven's jansi emits colour resets even in batch mode.
+    .replace(/\x1b\[[0-9;]*m/g, '')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .slice(-n)

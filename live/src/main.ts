@@ -5,7 +5,7 @@ import { createLogger } from '@barometer/runtime/logger';
 import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
-import { createClickHouse } from '@barometer/analytics/client';
+import { clickHouseTargetOf, createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { TOPICS } from '@barometer/schemas/kafka';
 import { createLive } from './live.ts';
@@ -15,17 +15,10 @@ async function main(): Promise<void> {
   const config = loadLiveConfig();
   const log = createLogger({ level: config.LOG_LEVEL, name: 'live' });
   if (!config.KAFKA_BROKERS) throw new ConfigError('KAFKA_BROKERS is required when live runs on its own');
-  const clickhouse = createClickHouse(
-    config.CLICKHOUSE_URL
-      ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
-      : { kind: 'embedded', dataDir: resolveUserPath(config.BAROMETER_DATA_DIR) },
-  );
+  const clickhouse = createClickHouse(clickHouseTargetOf(config, resolveUserPath(config.BAROMETER_DATA_DIR)));
   await migrate(clickhouse, log);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-live', log });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, TOPICS, log);
-  await admin.disconnect();
+  await ensureTopics(kafka, TOPICS, log);
   // Each replica reads every scored item itself, so replicas fan out without a shared socket.io adapter.
   const consumer = kafka.consumer({ groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}` });
   await consumer.connect();

@@ -40,7 +40,17 @@ export function createProducer(kafka: Kafka): Producer {
 }
 
 /** Creates the pipeline's topics if absent; safe to race from several services starting at once. */
-export async function ensureTopics(admin: Admin, topics: Topics, log: Logger, partitions?: number): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: Topics, log: Logger, partitions?: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createMissingTopics(admin, topics, log, partitions);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function createMissingTopics(admin: Admin, topics: Topics, log: Logger, partitions?: number): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topicSpecs(topics, partitions).filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return;

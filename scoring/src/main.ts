@@ -3,7 +3,7 @@ import { createLogger } from '@barometer/runtime/logger';
 import { createKafka, createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
-import { createClickHouse } from '@barometer/analytics/client';
+import { clickHouseTargetOf, createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { TOPICS } from '@barometer/schemas/kafka';
 import { createScoring } from './scoring.ts';
@@ -14,18 +14,11 @@ async function main(): Promise<void> {
   const config = loadScoringConfig();
   const log = createLogger({ level: config.LOG_LEVEL, name: 'scoring' });
   if (!config.KAFKA_BROKERS) throw new ConfigError('KAFKA_BROKERS is required when scoring runs on its own');
-  const clickhouse = createClickHouse(
-    config.CLICKHOUSE_URL
-      ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
-      : { kind: 'embedded', dataDir: resolveUserPath(config.BAROMETER_DATA_DIR) },
-  );
+  const clickhouse = createClickHouse(clickHouseTargetOf(config, resolveUserPath(config.BAROMETER_DATA_DIR)));
   await migrate(clickhouse, log);
   const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-scoring', log });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, TOPICS, log);
-  await admin.disconnect();
+  await ensureTopics(kafka, TOPICS, log);
   const producer = createProducer(kafka);
   await producer.connect();
   const consumer = kafka.consumer({ groupId: config.BAROMETER_SCORING_GROUP });
