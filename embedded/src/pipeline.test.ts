@@ -5,6 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { io as connect, type Socket } from 'socket.io-client';
 import { Kafka, logLevel } from 'kafkajs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DlqMessage, ScoredItem } from '@barometer/schemas/items';
 import { SentimentValue } from '@barometer/schemas/api';
 import type { ClientToServerEvents, SentimentSnapshot, SentimentTick, ServerToClientEvents } from '@barometer/schemas/socket';
@@ -88,10 +92,19 @@ describe('the walking system, end to end', () => {
     const reader = kafka.consumer({ groupId: `reader-${Date.now()}` });
     await reader.connect();
     await reader.subscribe({ topic: stack.topics.scored, fromBeginning: true });
+    // What a consumer in another language does: validate against the published JSON Schema, no zod.
+    const ajv = new Ajv2020({ allErrors: true });
+    addFormats.default(ajv);
+    const jsonSchema: object = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../schemas/json/barometer.items.scored.v1.json', import.meta.url)), 'utf8'),
+    );
+    const validate = ajv.compile(jsonSchema);
     const onTopic = new Map<string, ScoredItem>();
     await reader.run({
       eachMessage: async ({ message }) => {
-        const parsed = ScoredItem.safeParse(JSON.parse(message.value!.toString()));
+        const json: unknown = JSON.parse(message.value!.toString());
+        assert.ok(validate(json), `JSON Schema: ${ajv.errorsText(validate.errors)}`);
+        const parsed = ScoredItem.safeParse(json);
         assert.ok(parsed.success, 'every scored message validates against the schema');
         assert.equal(message.key?.toString(), parsed.data.id, 'keyed by item id');
         onTopic.set(parsed.data.id, parsed.data);
