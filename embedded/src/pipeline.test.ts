@@ -143,6 +143,8 @@ describe('the walking system, end to end', () => {
         { key: 'bad-utf8', value: Buffer.from([0xff, 0xfe, 0xfd]) },
       ],
     });
+    // Someone else's garbage on the scored topic must not stop the gateway's reader either.
+    await producer.send({ topic: stack.topics.scored, messages: [{ key: 'x', value: 'not json' }, { key: 'y', value: '{"v":1}' }] });
     await producer.disconnect();
     const dlq: DlqMessage[] = [];
     const reader = kafka.consumer({ groupId: `dlq-reader-${Date.now()}` });
@@ -158,6 +160,7 @@ describe('the walking system, end to end', () => {
 
     feed.serve([...headlines.round1, ...headlines.round2, ...headlines.round3]);
     await stack.ingest.pollAll();
+    // The socket still delivers after poison on both topics.
     await waitFor('an item after the poison', 30_000, () => [...scored.values()].find((i) => i.title.includes('Solana outage')));
   });
 });

@@ -71,7 +71,13 @@ export async function createLive(deps: LiveDeps): Promise<Live> {
       await deps.consumer.run({
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            const parsed = ScoredItem.safeParse(JSON.parse(m.value?.toString('utf8') ?? 'null'));
+            let json: unknown;
+            try {
+              json = JSON.parse(m.value?.toString('utf8') ?? 'null');
+            } catch {
+              json = undefined;
+            }
+            const parsed = ScoredItem.safeParse(json);
             if (!parsed.success) {
               // Scoring validated it on the way in; a bad message here is someone else's producer.
               log.warn({ partition: batch.partition, offset: m.offset }, 'ignored invalid scored message');
