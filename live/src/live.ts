@@ -29,7 +29,7 @@ export interface Live {
 
 export async function createLive(deps: LiveDeps): Promise<Live> {
   const log = deps.log.child({ component: 'live' });
-  const feed = createSentimentFeed({ clickhouse: deps.clickhouse, log });
+  const feed = createSentimentFeed({ clickhouse: deps.clickhouse });
   let consumerRunning = false;
   const { app, io } = await buildApp({
     clickhouse: deps.clickhouse,
@@ -97,8 +97,9 @@ export async function createLive(deps: LiveDeps): Promise<Live> {
         setInterval(safe(tick, 'tick'), deps.tickIntervalMs ?? 1000),
         setInterval(
           safe(async () => {
-            await feed.reload();
-            dirty = true;
+            // The reload's own comparison tells whether the sliding window moved the value.
+            const t = await feed.reload();
+            if (t) io.emit('sentiment:tick', t);
           }, 'reload'),
           deps.reloadIntervalMs ?? 60_000,
         ),

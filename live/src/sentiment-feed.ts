@@ -1,7 +1,6 @@
 // The gateway's view of the rolling 24 h sentiment: one cached snapshot shared by every client,
 // refreshed from ClickHouse at most once a second when scored items arrive (never once per client).
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from 'pino';
 import type { ScoredItem } from '@barometer/schemas/items';
 import type { SentimentPoint, SentimentValue } from '@barometer/schemas/api';
 import type { SentimentSnapshot, SentimentTick } from '@barometer/schemas/socket';
@@ -10,15 +9,14 @@ import { queryRollingSeries, querySentimentWindow, querySentimentWindowDetail } 
 
 export interface SentimentFeedDeps {
   clickhouse: ClickHouseClient;
-  log: Logger;
   /** Headlines kept for the snapshot. */
   itemsLimit?: number;
   now?: () => Date;
 }
 
 export interface SentimentFeed {
-  /** Full reload: value, series and latest items. */
-  reload(): Promise<void>;
+  /** Full reload: value, series and latest items. Returns a tick when the 24 h value moved (the window slid). */
+  reload(): Promise<SentimentTick | null>;
   /** Cheap refresh after new items: the 24 h value and its current-minute point. Returns the tick, or null if nothing changed. */
   refresh(): Promise<SentimentTick | null>;
   /** Records a newly scored item; false when it was already seen (a redelivery). */
@@ -49,6 +47,8 @@ export function createSentimentFeed(deps: SentimentFeedDeps): SentimentFeed {
     return { time, value: value.value, n: value.n };
   }
 
+  const sameValue = (a: SentimentValue, b: SentimentValue) => a.n === b.n && a.value === b.value;
+
   function applyPoint(point: SentimentPoint) {
     const last = series[series.length - 1];
     if (last && last.time === point.time) series[series.length - 1] = point;
@@ -65,14 +65,19 @@ export function createSentimentFeed(deps: SentimentFeedDeps): SentimentFeed {
         queryRollingSeries(deps.clickhouse, asOf),
         queryLatestItems(deps.clickhouse, limit),
       ]);
+      const changed = !sameValue(value, current);
       current = value;
       series = points;
       items = latest;
       for (const i of latest) remember(i.id);
+      if (!changed) return null;
+      const last = points[points.length - 1];
+      const minute = Math.floor(asOf.getTime() / 1000 / MINUTE_S) * MINUTE_S;
+      return { current: value, point: last && last.time === minute ? last : null };
     },
     async refresh() {
       const { current: value, lastMinuteN } = await querySentimentWindowDetail(deps.clickhouse, '24h', now());
-      const changed = value.n !== current.n || value.value !== current.value;
+      const changed = !sameValue(value, current);
       current = value;
       if (!changed) return null;
       const point = pointFor(value, lastMinuteN);
