@@ -16,19 +16,22 @@ export type Rejection = Omit<DlqMessage, 'failed_at' | 'rejected_by' | 'v'>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The dead-letter entry for a message, with its original bytes; every rejection is built here. */
+export function rejectionOf(topic: string, m: IncomingMessage, reason: DlqReason, detail: string): Rejection {
+  return {
+    reason,
+    detail: detail.slice(0, 4000),
+    source_topic: topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString('utf8') : null,
+    value_base64: (m.value ?? Buffer.alloc(0)).toString('base64'),
+  };
+}
+
 export function validateMessage(topic: string, m: IncomingMessage): { item: RawItem } | { rejection: Rejection } {
   const value = m.value ?? Buffer.alloc(0);
-  const reject = (reason: DlqReason, detail: string) => ({
-    rejection: {
-      reason,
-      detail: detail.slice(0, 4000),
-      source_topic: topic,
-      partition: m.partition,
-      offset: m.offset,
-      key: m.key ? m.key.toString('utf8') : null,
-      value_base64: value.toString('base64'),
-    },
-  });
+  const reject = (reason: DlqReason, detail: string) => ({ rejection: rejectionOf(topic, m, reason, detail) });
   if (value.byteLength > MAX_VALUE_BYTES) return reject('too_large', `value is ${value.byteLength} bytes, limit ${MAX_VALUE_BYTES}`);
   let text: string;
   try {

@@ -7,7 +7,7 @@ import type { DlqMessage, RawItem, ScoredItem } from '@barometer/schemas/items';
 import type { Topics } from '@barometer/schemas/kafka';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
 import { entropyOf, labelOf, type SentimentModel, type SentimentScores } from './sentiment-model.ts';
-import { validateMessage, type Rejection } from './message-validation.ts';
+import { rejectionOf, validateMessage, type IncomingMessage, type Rejection } from './message-validation.ts';
 
 export interface ScoringDeps {
   consumer: Consumer;
@@ -48,7 +48,8 @@ export function createScoring(deps: ScoringDeps): Scoring {
   const maxBatch = deps.maxBatchSize ?? 128;
   const attempts = deps.insertAttempts ?? 5;
 
-  async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { item: RawItem; err: unknown }[] }> {
+  /** Scores in one run; `failed` holds the indexes (into `items`) that could not be scored, with why. */
+  async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { index: number; err: unknown }[] }> {
     const scoredAt = new Date().toISOString();
     try {
       const scores = await deps.model.scoreBatch(items.map((i) => i.title));
@@ -57,13 +58,13 @@ export function createScoring(deps: ScoringDeps): Scoring {
       // One bad input must not sink its neighbours: retry one by one and dead-letter only what still fails.
       log.warn({ err, n: items.length }, 'batch scoring failed, retrying items one by one');
       const scored: ScoredItem[] = [];
-      const failed: { item: RawItem; err: unknown }[] = [];
-      for (const item of items) {
+      const failed: { index: number; err: unknown }[] = [];
+      for (const [index, item] of items.entries()) {
         try {
           const [s] = await deps.model.scoreBatch([item.title]);
           scored.push(toScoredItem(item, s!, deps.model.version, scoredAt));
         } catch (e) {
-          failed.push({ item, err: e });
+          failed.push({ index, err: e });
         }
       }
       return { scored, failed };
@@ -88,13 +89,19 @@ export function createScoring(deps: ScoringDeps): Scoring {
   async function handleChunk(payload: EachBatchPayload, chunk: EachBatchPayload['batch']['messages']) {
     const { batch, heartbeat } = payload;
     const items: RawItem[] = [];
+    const sources: IncomingMessage[] = [];
     const rejects: Rejection[] = [];
     for (const m of chunk) {
-      const r = validateMessage(batch.topic, { partition: batch.partition, offset: m.offset, key: m.key, value: m.value });
-      if ('item' in r) items.push(r.item);
-      else rejects.push(r.rejection);
+      const incoming = { partition: batch.partition, offset: m.offset, key: m.key, value: m.value };
+      const r = validateMessage(batch.topic, incoming);
+      if ('item' in r) {
+        items.push(r.item);
+        sources.push(incoming);
+      } else rejects.push(r.rejection);
     }
     const { scored, failed } = items.length > 0 ? await scoreItems(items) : { scored: [], failed: [] };
+    for (const { index, err } of failed)
+      rejects.push(rejectionOf(batch.topic, sources[index]!, 'scoring_failed', err instanceof Error ? err.message : String(err)));
     const first = chunk[0]!.offset;
     const last = chunk[chunk.length - 1]!.offset;
     // The token names exactly this slice of this partition under this model: a redelivery of the same
@@ -102,21 +109,7 @@ export function createScoring(deps: ScoringDeps): Scoring {
     await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${deps.model.version}`, heartbeat);
 
     const failedAt = new Date().toISOString();
-    const dlq: DlqMessage[] = [
-      ...rejects.map((r) => ({ v: 1 as const, ...r, failed_at: failedAt, rejected_by: 'scoring' })),
-      ...failed.map(({ item, err }) => ({
-        v: 1 as const,
-        reason: 'scoring_failed' as const,
-        detail: err instanceof Error ? err.message : String(err),
-        source_topic: batch.topic,
-        partition: batch.partition,
-        offset: chunk.find((m) => m.key?.toString() === item.id)?.offset ?? first,
-        key: item.id,
-        value_base64: Buffer.from(JSON.stringify(item)).toString('base64'),
-        failed_at: failedAt,
-        rejected_by: 'scoring',
-      })),
-    ];
+    const dlq: DlqMessage[] = rejects.map((r) => ({ v: 1 as const, ...r, failed_at: failedAt, rejected_by: 'scoring' }));
     const topicMessages = [];
     if (scored.length > 0)
       topicMessages.push({ topic: deps.topics.scored, messages: scored.map((s) => ({ key: s.id, value: JSON.stringify(s) })) });
