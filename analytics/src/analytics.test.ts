@@ -24,6 +24,8 @@ function item(id: number, publishedAt: Date, score: number): ScoredItem {
     url: id % 2 === 0 ? `https://example.com/${id}` : null,
     source: 'example.com',
     source_kind: 'rss',
+    story_id: id.toString(16).padStart(32, '0'),
+    lang: 'en',
     published_at: publishedAt.toISOString(),
     ingested_at: publishedAt.toISOString(),
     assets: ['BTC'],

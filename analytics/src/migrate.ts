@@ -28,6 +28,14 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   return migrations;
 }
 
+/** A migration file may hold several statements, each ending with `;` at the end of a line. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter((s) => s.length > 0);
+}
+
 const AppliedRow = z.object({ version: z.number().int() });
 
 /**
@@ -46,7 +54,7 @@ export async function migrate(client: ClickHouseClient, log: Logger, dir = MIGRA
   const done: number[] = [];
   for (const m of await readMigrations(dir)) {
     if (applied.has(m.version)) continue;
-    await client.command({ query: m.sql });
+    for (const statement of splitStatements(m.sql)) await client.command({ query: statement });
     await client.insert({
       table: 'barometer.schema_migrations',
       values: [{ version: m.version, name: m.name }],

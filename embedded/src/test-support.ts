@@ -87,7 +87,7 @@ export async function startTestStack(feedUrl: string, staticDir?: string): Promi
     port: 0,
     host: '127.0.0.1',
     staticDir,
-    topics: { raw: `test-${run}.items.raw.v1`, scored: `test-${run}.items.scored.v1`, dlq: `test-${run}.items.dlq.v1` },
+    topics: { raw: `test-${run}.items.raw.v1`, scored: `test-${run}.items.scored.v1`, dlq: `test-${run}.items.dlq.v1`, sources: `test-${run}.sources.health.v1` },
     scoringGroup: `test-${run}-scoring`,
   });
   return {

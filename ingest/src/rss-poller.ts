@@ -89,9 +89,10 @@ export function toRawItems(feedUrl: string, entries: Parser.Item[], now: Date): 
         link = null;
       }
     }
+    const id = itemIdOf(title);
     items.push({
       v: 1,
-      id: itemIdOf(title),
+      id,
       title,
       url: link,
       source,
@@ -99,6 +100,8 @@ export function toRawItems(feedUrl: string, entries: Parser.Item[], now: Date): 
       published_at: publishedAt,
       ingested_at: ingestedAt,
       assets: [],
+      story_id: id,
+      lang: 'und',
     });
   }
   return { items, skipped };

@@ -18,7 +18,7 @@ function scored(n: number, score: number, minutesAgo: number): ScoredItem {
   const positive = Math.max(score, 0);
   const negative = Math.max(-score, 0);
   return {
-    v: 1, id: n.toString(16).padStart(32, 'a'), title: `Item ${n}`, url: null, source: 'example.com', source_kind: 'rss',
+    v: 1, id: n.toString(16).padStart(32, 'a'), title: `Item ${n}`, url: null, source: 'example.com', source_kind: 'rss', story_id: n.toString(16).padStart(32, 'a'), lang: 'en',
     published_at: at, ingested_at: at, assets: [], negative, neutral: 1 - positive - negative, positive,
     label: score > 0 ? 'positive' : 'negative', entropy: 0.3, score, model_version: 'm1', scored_at: at,
   };

@@ -1,6 +1,6 @@
 // Shapes returned by the gateway's REST API and carried in socket events; also the rows queries return.
 import { z } from 'zod';
-import { ScoredItem, UtcInstant } from './items.ts';
+import { ScoredItem, SourceKind, UtcInstant } from './items.ts';
 
 export const SentimentWindow = z.enum(['1h', '24h', '7d', '30d']);
 export type SentimentWindow = z.infer<typeof SentimentWindow>;
@@ -48,3 +48,37 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 
 export const ErrorResponse = z.object({ error: z.string(), code: z.string() });
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+/**
+ * The health of one ingest source (an RSS feed, an X stream, a Mastodon timeline, …). Ingest publishes
+ * it to the compacted `barometer.sources.health.v1` topic keyed by `id`; gateways serve it at
+ * `/api/v1/sources`.
+ */
+export const SourceHealth = z.object({
+  v: z.literal(1),
+  /** Stable id of the source, e.g. `rss:https://www.coindesk.com/arc/outboundfeeds/rss/` or `mastodon:mastodon.social#bitcoin`. */
+  id: z.string().min(1).max(2100),
+  kind: SourceKind,
+  /** Human name, e.g. the outlet (`CoinDesk`) or `X filtered stream`. */
+  name: z.string().min(1).max(200),
+  /** `ok`: last attempt succeeded; `failing`: last attempt failed (see `last_error`); `disabled`: off by configuration. */
+  status: z.enum(['ok', 'failing', 'disabled']),
+  last_success_at: UtcInstant.nullable(),
+  last_error: z.string().max(2000).nullable(),
+  last_error_at: UtcInstant.nullable(),
+  consecutive_failures: z.number().int().min(0),
+  /** Entries read from the source since the process started, before dedup and filters. */
+  items_seen: z.number().int().min(0),
+  /** Items published to the raw topic since the process started. */
+  items_published: z.number().int().min(0),
+  /** Publication time of the newest item published from this source. */
+  last_item_at: UtcInstant.nullable(),
+  /** Median seconds between publication and ingestion over the last poll's new items; null when none. */
+  lag_seconds: z.number().min(0).nullable(),
+  next_poll_at: UtcInstant.nullable(),
+  updated_at: UtcInstant,
+});
+export type SourceHealth = z.infer<typeof SourceHealth>;
+
+export const SourcesResponse = z.object({ sources: z.array(SourceHealth) });
+export type SourcesResponse = z.infer<typeof SourcesResponse>;

@@ -12,6 +12,8 @@ const raw = {
   url: 'https://example.com/a',
   source: 'example.com',
   source_kind: 'rss',
+  story_id: '0123456789abcdef0123456789abcdef',
+  lang: 'en',
   published_at: '2026-11-23T10:00:00.000Z',
   ingested_at: '2026-11-23T10:00:01.000Z',
 };
@@ -45,6 +47,9 @@ test('index mapping and value bounds', () => {
   assert.equal(SentimentValue.safeParse({ window: '24h', value: 1.2, index: 110, n: 1, as_of: raw.ingested_at }).success, false);
 });
 
-test('topic specs name the three topics', () => {
-  assert.deepEqual(topicSpecs().map((s) => s.topic), [TOPICS.raw, TOPICS.scored, TOPICS.dlq]);
+test('topic specs name every topic, and the sources topic is compacted', () => {
+  const specs = topicSpecs();
+  assert.deepEqual(specs.map((s) => s.topic), [TOPICS.raw, TOPICS.scored, TOPICS.dlq, TOPICS.sources]);
+  const sources = specs.find((s) => s.topic === TOPICS.sources);
+  assert.deepEqual(sources?.configEntries, [{ name: 'cleanup.policy', value: 'compact' }]);
 });

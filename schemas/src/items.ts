@@ -6,7 +6,8 @@ import { z } from 'zod';
 export const UtcInstant = z.iso.datetime({ offset: false, precision: 3 });
 export type UtcInstant = z.infer<typeof UtcInstant>;
 
-export const SourceKind = z.enum(['rss', 'x', 'social']);
+/** Where an item came from: a news feed, or one of the social networks (each is a source plug-in in `ingest/`). */
+export const SourceKind = z.enum(['rss', 'x', 'mastodon', 'bluesky', 'reddit', 'social']);
 export type SourceKind = z.infer<typeof SourceKind>;
 
 export const SentimentLabel = z.enum(['negative', 'neutral', 'positive']);
@@ -28,8 +29,15 @@ export const RawItem = z.object({
   /** When the outlet published it; never later than `ingested_at` (clamped at ingestion). */
   published_at: UtcInstant,
   ingested_at: UtcInstant,
-  /** Asset symbols the item is about (`BTC`, `ETH`, …); empty when none was recognised. */
+  /** Asset symbols the item is about (`BTC`, `ETH`, `SPX`, …), upper case; empty when none was recognised. */
   assets: z.array(z.string().min(1).max(20)).max(50).default([]),
+  /**
+   * The story this item belongs to: near-duplicates (one story syndicated with small edits) share it,
+   * so an index can count a story once while every item is kept. Equal to `id` for a story's first item.
+   */
+  story_id: ItemId,
+  /** ISO 639-1 language code detected at ingestion (`en`, `es`, …), or `und` when undetermined. */
+  lang: z.string().regex(/^([a-z]{2,3}|und)$/, 'lang must be an ISO 639 code or und'),
 });
 export type RawItem = z.infer<typeof RawItem>;
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DlqMessage, RawItem, ScoredItem } from './items.ts';
 import { TOPICS } from './kafka.ts';
+import { SourceHealth } from './api.ts';
 
 /** File name → schema. Cross-field rules (probabilities sum to 1) live in zod only and are described. */
 export function topicJsonSchemas(): Record<string, object> {
@@ -21,5 +22,11 @@ export function topicJsonSchemas(): Record<string, object> {
       'A scored item; Kafka key = id. negative + neutral + positive = 1 (within 1e-4); score = positive - negative.',
     ),
     [`${TOPICS.dlq}.json`]: make(DlqMessage, TOPICS.dlq, 'DlqMessage', 'A rejected message with its reason and original bytes (base64).'),
+    [`${TOPICS.sources}.json`]: make(
+      SourceHealth,
+      TOPICS.sources,
+      'SourceHealth',
+      'The latest health of one ingest source; compacted topic, Kafka key = id.',
+    ),
   };
 }

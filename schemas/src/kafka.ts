@@ -6,10 +6,17 @@ export const TOPICS = {
   raw: 'barometer.items.raw.v1',
   scored: 'barometer.items.scored.v1',
   dlq: 'barometer.items.dlq.v1',
+  /** Compacted, keyed by source id: the latest health of each ingest source, read by every gateway. */
+  sources: 'barometer.sources.health.v1',
 } as const;
 
 /** Topic names as handed to services; tests pass their own to stay isolated on a shared broker. */
-export const Topics = z.object({ raw: z.string().min(1), scored: z.string().min(1), dlq: z.string().min(1) });
+export const Topics = z.object({
+  raw: z.string().min(1),
+  scored: z.string().min(1),
+  dlq: z.string().min(1),
+  sources: z.string().min(1),
+});
 export type Topics = z.infer<typeof Topics>;
 
 export interface TopicSpec {
@@ -32,6 +39,12 @@ export function topicSpecs(topics: Topics = TOPICS, partitions = 6): TopicSpec[]
       topic: topics.dlq,
       numPartitions: 1,
       configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }],
+    },
+    {
+      // Compacted: a reader that starts from the beginning gets the last health record of every source.
+      topic: topics.sources,
+      numPartitions: 1,
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
     },
   ];
 }

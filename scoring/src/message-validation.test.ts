@@ -10,6 +10,8 @@ const good = {
   url: 'https://example.com/a',
   source: 'example.com',
   source_kind: 'rss',
+  story_id: 'a'.repeat(32),
+  lang: 'en',
   published_at: '2026-11-23T10:00:00.000Z',
   ingested_at: '2026-11-23T10:00:01.000Z',
   assets: ['BTC'],
