@@ -1,6 +1,6 @@
 // Shapes returned by the gateway's REST API and carried in socket events; also the rows queries return.
 import { z } from 'zod';
-import { ScoredItem, SourceKind, UtcInstant } from './items.ts';
+import { ScoredItem, SentimentFields, SentimentLabel, SourceKind, UtcInstant } from './items.ts';
 
 export const SentimentWindow = z.enum(['1h', '24h', '7d', '30d']);
 export type SentimentWindow = z.infer<typeof SentimentWindow>;
@@ -13,12 +13,40 @@ export function toIndex(value: number): number {
   return Math.round(50 * (value + 1));
 }
 
-/** The sentiment over one window: `value` is the mean `score`, null when the window holds no item. */
+/** An asset symbol as items carry it (`BTC`, `ETH`, `SPX`); upper-case letters and digits. */
+export const AssetSymbol = z.string().regex(/^[A-Z0-9]{1,20}$/, 'asset must be an upper-case symbol such as BTC');
+export type AssetSymbol = z.infer<typeof AssetSymbol>;
+
+/**
+ * The 95 % confidence interval of a window's mean score (normal approximation, value ± 1.96·s/√n with
+ * s the sample standard deviation of the scores), clamped to [-1, 1], and the same on the 0–100 index.
+ */
+export const ConfidenceBand = z.object({
+  low: z.number().min(-1).max(1),
+  high: z.number().min(-1).max(1),
+  index_low: z.number().int().min(0).max(100),
+  index_high: z.number().int().min(0).max(100),
+});
+export type ConfidenceBand = z.infer<typeof ConfidenceBand>;
+
+/**
+ * The sentiment over one window: `value` is the mean `score` of the items counted (one per story, the
+ * story's first item), null when the window holds none. `asset`/`source` are the filter, null = all.
+ */
 export const SentimentValue = z.object({
   window: SentimentWindow,
+  asset: AssetSymbol.nullable().default(null),
+  source: z.string().nullable().default(null),
   value: z.number().min(-1).max(1).nullable(),
   index: z.number().int().min(0).max(100).nullable(),
   n: z.number().int().min(0),
+  /** Null when n < 2 (no spread to estimate). */
+  band: ConfidenceBand.nullable().default(null),
+  /**
+   * The same filter's mean score over the 20 days ending at `as_of` (`value`), and this window's value
+   * minus it (`delta`): how unusual today is for this asset. Null when the 20 days hold no item.
+   */
+  baseline: z.object({ value: z.number().min(-1).max(1), delta: z.number().min(-2).max(2).nullable() }).nullable().default(null),
   as_of: UtcInstant,
 });
 export type SentimentValue = z.infer<typeof SentimentValue>;
@@ -31,14 +59,109 @@ export const SentimentPoint = z.object({
   time: z.number().int(),
   value: z.number().min(-1).max(1),
   n: z.number().int().min(1),
+  /** The 95 % band of `value` (see ConfidenceBand); absent or null when n < 2. */
+  low: z.number().min(-1).max(1).nullable().optional(),
+  high: z.number().min(-1).max(1).nullable().optional(),
 });
 export type SentimentPoint = z.infer<typeof SentimentPoint>;
 
-export const ItemsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+/** A query-string filter by asset: `?asset=btc` is accepted and normalized to `BTC`. */
+const AssetFilter = z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), AssetSymbol).optional();
+const SourceFilter = z.string().min(1).max(200).optional();
+
+export const ItemsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  asset: AssetFilter,
+  source: SourceFilter,
+  label: SentimentLabel.optional(),
+});
 export type ItemsQuery = z.infer<typeof ItemsQuery>;
 
-export const SentimentQuery = z.object({ window: SentimentWindow.default('24h') });
+export const SentimentQuery = z.object({
+  window: SentimentWindow.default('24h'),
+  asset: AssetFilter,
+  source: SourceFilter,
+  /** Evaluate the window as of this instant instead of now (e.g. "yesterday"); must not be in the future. */
+  as_of: UtcInstant.optional(),
+});
 export type SentimentQuery = z.infer<typeof SentimentQuery>;
+
+/** Series resolutions: the step between points. */
+export const Resolution = z.enum(['1m', '5m', '15m', '1h', '4h', '1d']);
+export type Resolution = z.infer<typeof Resolution>;
+export const RESOLUTION_SECONDS: Record<Resolution, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '4h': 14400, '1d': 86400 };
+
+/**
+ * GET /api/v1/sentiment/history: the rolling `window` value at every `resolution` step over the last
+ * `span`, gap-filled (a step with no new item still has the window's value; steps whose window is empty
+ * are omitted). Default resolution: 1m for a 24 h span, 1h for 7 d, 4h for 30 d.
+ */
+export const HistoryQuery = z.object({
+  window: SentimentWindow.default('24h'),
+  span: z.enum(['24h', '7d', '30d']).default('24h'),
+  resolution: Resolution.optional(),
+  asset: AssetFilter,
+  source: SourceFilter,
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+
+export const HistoryResponse = z.object({
+  window: SentimentWindow,
+  span: z.enum(['24h', '7d', '30d']),
+  resolution: Resolution,
+  asset: AssetSymbol.nullable(),
+  source: z.string().nullable(),
+  points: z.array(SentimentPoint),
+});
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+/** GET /api/v1/why: what moved a window's value versus the window just before it. */
+export const WhyQuery = z.object({
+  window: SentimentWindow.default('24h'),
+  asset: AssetFilter,
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+export type WhyQuery = z.infer<typeof WhyQuery>;
+
+/**
+ * `contribution` of an item is its share of the change: (score − previous.value) / current.n, so the
+ * contributions of every item counted in the current window sum to `change` exactly. Items are ordered
+ * by |contribution|, largest first.
+ */
+export const WhyResponse = z.object({
+  current: SentimentValue,
+  previous: SentimentValue,
+  change: z.number().min(-2).max(2).nullable(),
+  items: z.array(z.object({ item: ScoredItem, contribution: z.number() })),
+});
+export type WhyResponse = z.infer<typeof WhyResponse>;
+
+/** POST /api/v1/score: try the model on a few texts. */
+export const ScoreRequest = z.object({ texts: z.array(z.string().min(1).max(1000)).min(1).max(32) });
+export type ScoreRequest = z.infer<typeof ScoreRequest>;
+
+export const ScoreResponse = z.object({
+  model_version: z.string(),
+  results: z.array(
+    SentimentFields.pick({ negative: true, neutral: true, positive: true, label: true, entropy: true, score: true }).extend({
+      text: z.string(),
+    }),
+  ),
+});
+export type ScoreResponse = z.infer<typeof ScoreResponse>;
+
+/** POST /api/v1/sql (embedded mode, behind a token): one read-only SELECT. */
+export const SqlRequest = z.object({ query: z.string().min(1).max(20_000) });
+export type SqlRequest = z.infer<typeof SqlRequest>;
+
+export const SqlResponse = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** True when the row limit cut the result. */
+  truncated: z.boolean(),
+  elapsed_ms: z.number(),
+});
+export type SqlResponse = z.infer<typeof SqlResponse>;
 
 export const ItemsResponse = z.object({ items: z.array(ScoredItem) });
 export type ItemsResponse = z.infer<typeof ItemsResponse>;
