@@ -8,8 +8,9 @@ import { pino } from 'pino';
 import type { ScoredItem } from '@barometer/schemas/items';
 import { createClickHouse, type ClickHouseClient } from './clickhouse-client.ts';
 import { migrate } from './migrate.ts';
+import { runReadOnlySql } from './read-only-sql.ts';
 import { insertScoredItems, queryLatestItems } from './scored-items.ts';
-import { queryMinuteBuckets, queryRollingSeries, querySentimentWindow } from './sentiment-queries.ts';
+import { queryHistory, queryRollingSeries, querySentiment, queryWhy } from './sentiment-queries.ts';
 
 const log = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -59,7 +60,23 @@ describe('analytics on chDB', () => {
     assert.deepEqual(await migrate(ch, log), []);
   });
 
-  test('window value, buckets and rolling series agree with the rows', async () => {
+  test('retention comes from configuration and can be lifted', async () => {
+    const ttlOf = async (table: string) => {
+      const rs = await ch.query({
+        query: "SELECT create_table_query AS q FROM system.tables WHERE database = 'barometer' AND name = {t: String}",
+        query_params: { t: table },
+        format: 'JSONEachRow',
+      });
+      return /TTL (.*?) SETTINGS/.exec((await rs.json<{ q: string }>())[0]!.q)?.[1] ?? null;
+    };
+    await migrate(ch, log, { retentionDays: 90, rollupRetentionDays: 400 });
+    assert.match((await ttlOf('scores')) ?? '', /toIntervalDay\(90\)/);
+    assert.match((await ttlOf('sentiment_minute_state')) ?? '', /toIntervalDay\(400\)/);
+    await migrate(ch, log, { retentionDays: 0, rollupRetentionDays: 0 });
+    assert.equal(await ttlOf('scores'), null);
+  });
+
+  test('window value, band, baseline and rolling series agree with the rows', async () => {
     const rows = [
       item(1, new Date(asOf.getTime() - 30 * 60 * MIN), 0.9), // 30 h ago: outside 24 h, inside 7 d
       item(2, new Date(asOf.getTime() - 10 * 60 * MIN), 0.5),
@@ -69,46 +86,92 @@ describe('analytics on chDB', () => {
     ];
     await insertScoredItems(ch, rows, 'batch-a');
 
-    const day = await querySentimentWindow(ch, '24h', asOf);
+    const day = await querySentiment(ch, { window: '24h', asOf });
+    const scores = [0.5, -0.3, -0.8];
+    const mean = scores.reduce((a, b) => a + b) / 3;
     assert.equal(day.n, 3);
-    assert.ok(day.value !== null && Math.abs(day.value - (0.5 - 0.3 - 0.8) / 3) < 1e-9);
-    assert.equal(day.index, Math.round(50 * ((0.5 - 0.3 - 0.8) / 3 + 1)));
+    assert.ok(day.value !== null && Math.abs(day.value - mean) < 1e-9);
+    assert.equal(day.index, Math.round(50 * (mean + 1)));
     assert.equal(day.as_of, asOf.toISOString());
+    const sd = Math.sqrt(scores.reduce((a, x) => a + (x - mean) ** 2, 0) / 2);
+    assert.ok(day.band && Math.abs(day.band.low - (mean - (1.96 * sd) / Math.sqrt(3))) < 1e-9, 'band is mean ± 1.96·s/√n');
+    // The 20-day baseline holds item 1 too.
+    const baseline = (0.9 + 0.5 - 0.3 - 0.8) / 4;
+    assert.ok(day.baseline && Math.abs(day.baseline.value - baseline) < 1e-9);
+    assert.ok(Math.abs(day.baseline.delta! - (mean - baseline)) < 1e-9);
 
-    const week = await querySentimentWindow(ch, '7d', asOf);
+    const week = await querySentiment(ch, { window: '7d', asOf });
     assert.equal(week.n, 4);
 
-    const empty = await querySentimentWindow(ch, '1h', new Date(asOf.getTime() - 5 * 3600_000));
-    assert.deepEqual([empty.n, empty.value, empty.index], [0, null, null]);
-
-    const buckets = await queryMinuteBuckets(ch, new Date(asOf.getTime() - 2 * 86400_000), asOf);
-    assert.equal(buckets.length, 3);
-    assert.equal(buckets[1]!.n, 2);
-    assert.ok(Math.abs(buckets[1]!.sum - 0.2) < 1e-9);
+    const empty = await querySentiment(ch, { window: '1h', asOf: new Date(asOf.getTime() - 5 * 3600_000) });
+    assert.deepEqual([empty.n, empty.value, empty.index, empty.band], [0, null, null, null]);
 
     const series = await queryRollingSeries(ch, asOf);
-    // Two minutes inside the last 24 h had items; item 1 (30 h ago) still weighs in on the first of them.
-    assert.equal(series.length, 2);
-    assert.equal(series[0]!.n, 3);
-    assert.ok(Math.abs(series[0]!.value - (0.9 + 0.5 - 0.3) / 3) < 1e-9);
-    assert.equal(series[1]!.n, 3, 'the 24 h window ending at the last minute no longer holds item 1');
-    assert.ok(Math.abs(series[1]!.value - day.value!) < 1e-9, 'the last point equals the 24 h value');
+    // Gap-filled: every minute whose 24 h window holds an item, up to as_of's minute.
+    const first = Math.floor((asOf.getTime() - 24 * 60 * MIN) / 60_000) * 60 + 60;
+    assert.equal(series[0]!.time, first);
+    assert.equal(series.at(-1)!.time, Math.floor(asOf.getTime() / 60_000) * 60);
+    assert.equal(series.length, 1440);
+    assert.equal(series[0]!.n, 1, 'at the start only item 1 (30 h ago) is in the window');
+    assert.ok(Math.abs(series.at(-1)!.value - day.value!) < 1e-9, 'the last point equals the 24 h value');
+    assert.equal(series.at(-1)!.n, 3);
+
+    const hourly = await queryHistory(ch, { window: '24h', span: '7d', resolution: '1h', asOf });
+    assert.ok(hourly.every((p, i) => i === 0 || p.time - hourly[i - 1]!.time === 3600));
+    assert.ok(hourly.length > 0 && hourly.length <= 168);
+    await assert.rejects(queryHistory(ch, { window: '1h', span: '24h', resolution: '4h', asOf }), { code: 'INVALID_QUERY' });
   });
 
-  test('a redelivered batch with the same token is not written twice', async () => {
-    const batch = [item(100, new Date(asOf.getTime() - 5 * MIN), 0.2), item(101, new Date(asOf.getTime() - 5 * MIN), 0.4)];
-    await insertScoredItems(ch, batch, 'batch-b');
-    await insertScoredItems(ch, batch, 'batch-b');
-    const rs = await ch.query({
-      query: "SELECT toUInt32(count()) AS n FROM barometer.scored_items WHERE id IN ({ids: Array(String)})",
-      query_params: { ids: batch.map((b) => b.id) },
-      format: 'JSONEachRow',
-    });
-    assert.deepEqual(await rs.json(), [{ n: 2 }]);
+  test('a story counts once, filters by asset and source, and why-it-moved sums to the change', async () => {
+    const at = new Date(Date.UTC(2026, 9, 1, 12, 0, 0)); // a quiet day of its own
+    const lead = { ...item(200, new Date(at.getTime() - 30 * MIN), 0.8), assets: ['ETH'], source: 'a.example' };
+    const follower = { ...item(201, new Date(at.getTime() - 20 * MIN), 0.6), assets: ['ETH'], story_id: lead.id, source: 'b.example' };
+    const other = { ...item(202, new Date(at.getTime() - 10 * MIN), -0.4), assets: ['SOL', 'ETH'], source: 'b.example' };
+    const before = { ...item(203, new Date(at.getTime() - 90 * MIN), 0.1), assets: ['ETH'], source: 'a.example' };
+    await insertScoredItems(ch, [lead, follower, other, before], 'batch-story');
+
+    const hour = await querySentiment(ch, { window: '1h', asOf: at });
+    assert.equal(hour.n, 2, 'the follower shares the lead\'s story and is not counted');
+    assert.ok(Math.abs(hour.value! - (0.8 - 0.4) / 2) < 1e-9);
+    const sol = await querySentiment(ch, { window: '1h', asset: 'SOL', asOf: at });
+    assert.deepEqual([sol.n, sol.value, sol.asset], [1, -0.4, 'SOL']);
+    const fromB = await querySentiment(ch, { window: '1h', source: 'b.example', asOf: at });
+    assert.deepEqual([fromB.n, fromB.value], [1, -0.4]);
+
+    const why = await queryWhy(ch, { window: '1h', asset: 'ETH', limit: 10, asOf: at });
+    assert.equal(why.previous.n, 1);
+    assert.ok(Math.abs(why.change! - ((0.8 - 0.4) / 2 - 0.1)) < 1e-9);
+    const total = why.items.reduce((a, i) => a + i.contribution, 0);
+    assert.ok(Math.abs(total - why.change!) < 1e-9, 'contributions sum to the change');
+    // Previous mean 0.1, two counted items: the lead contributes (0.8 − 0.1)/2, the other (−0.4 − 0.1)/2.
+    assert.deepEqual(why.items.map((i) => i.item.id), [lead.id, other.id], 'largest |contribution| first; the follower is not counted');
+
+    const listed = await queryLatestItems(ch, { limit: 10, asset: 'ETH', source: 'b.example' });
+    assert.deepEqual(listed.map((i) => i.id), [other.id, follower.id], 'the list shows every item, followers too');
+    const negatives = await queryLatestItems(ch, { limit: 10, asset: 'SOL', label: 'negative' });
+    assert.deepEqual(negatives.map((i) => i.id), [other.id]);
+  });
+
+  test('a redelivered batch, retried or cut differently, doubles neither rows nor rollups', async () => {
+    const at = new Date(Date.UTC(2026, 8, 1, 12, 0, 0));
+    const batch = [100, 101, 102].map((n, i) => item(n, new Date(at.getTime() - (5 + i) * MIN), 0.2 * i));
+    const count = async (q: string) => {
+      const rs = await ch.query({ query: q, query_params: { ids: batch.map((b) => b.id) }, format: 'JSONEachRow' });
+      return (await rs.json<{ n: number }>())[0]!.n;
+    };
+    assert.deepEqual(await insertScoredItems(ch, batch.slice(0, 2), 'p0/100-101'), { inserted: 2, skipped: 0 });
+    // The same batch retried with its token (a timeout after the write)…
+    assert.deepEqual(await insertScoredItems(ch, batch.slice(0, 2), 'p0/100-101'), { inserted: 0, skipped: 2 });
+    // …and redelivered after a crash before the commit, cut into a bigger batch with another token.
+    assert.deepEqual(await insertScoredItems(ch, batch, 'p0/100-102'), { inserted: 1, skipped: 2 });
+    assert.equal(await count('SELECT toUInt32(count()) AS n FROM barometer.scores WHERE id IN {ids: Array(String)}'), 3);
+    assert.equal(await count('SELECT toUInt32(count()) AS n FROM barometer.items FINAL WHERE id IN {ids: Array(String)}'), 3);
+    const hour = await querySentiment(ch, { window: '1h', asOf: at });
+    assert.equal(hour.n, 3, 'the rollups count each item once');
   });
 
   test('latest items come back in the wire shape, newest first', async () => {
-    const latest = await queryLatestItems(ch, 3);
+    const latest = await queryLatestItems(ch, { limit: 3 });
     assert.equal(latest.length, 3);
     assert.equal(latest[0]!.id, item(5, asOf, 0).id);
     const byId = latest.find((i) => i.id === item(4, asOf, 0).id);
@@ -116,5 +179,36 @@ describe('analytics on chDB', () => {
     assert.equal(byId.url, 'https://example.com/4');
     assert.ok(latest.every((i) => i.published_at.endsWith('Z')));
     assert.ok(Date.parse(latest[0]!.published_at) >= Date.parse(latest[1]!.published_at));
+  });
+});
+
+describe('read-only SQL on chDB', () => {
+  let dir: string;
+  let ch: ClickHouseClient;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'barometer-sql-'));
+    ch = createClickHouse({ kind: 'embedded', dataDir: dir });
+    await migrate(ch, log);
+  });
+  after(async () => {
+    await ch.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('reads, caps rows and refuses writes', async () => {
+    const limits = { maxRows: 5, maxExecutionSeconds: 5 };
+    const r = await runReadOnlySql(ch, 'SELECT number AS x FROM numbers(10);', limits);
+    assert.deepEqual(r.columns, [{ name: 'x', type: 'UInt64' }]);
+    assert.equal(r.rows.length, 5);
+    assert.equal(r.truncated, true);
+    await assert.rejects(runReadOnlySql(ch, 'DROP TABLE barometer.scores', limits), { code: 'SQL_REJECTED' });
+    await assert.rejects(runReadOnlySql(ch, 'SELECT 1; DROP TABLE barometer.scores', limits), { code: 'SQL_REJECTED' });
+    // A write disguised behind WITH is stopped by ClickHouse's readonly setting, not by our regex.
+    await assert.rejects(
+      runReadOnlySql(ch, "WITH 1 AS x INSERT INTO barometer.labels (id, annotator, label, labeled_at) VALUES ('a', 'b', 'positive', now64())", limits),
+      { code: 'SQL_FAILED' },
+    );
+    const after = await runReadOnlySql(ch, 'SELECT count() AS n FROM barometer.labels', limits);
+    assert.equal(Number(after.rows[0]!.n), 0);
   });
 });

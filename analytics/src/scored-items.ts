@@ -1,10 +1,10 @@
-// Writes and reads scored items: one insert per batch (idempotent by token), latest items for readers.
+// Writes and reads scored items: one insert per batch (idempotent by token and by id), latest items for readers.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ScoredItem } from '@barometer/schemas/items';
+import { ScoredItem, type SentimentLabel } from '@barometer/schemas/items';
 import { z } from 'zod';
 import { sqlFile } from './sql-files.ts';
 
-/** Thrown when an insert fails; retriable because the dedup token makes a retry safe. */
+/** Thrown when an insert fails; retriable because the dedup token and the id check make a retry safe. */
 export class ClickHouseWriteError extends Error {
   readonly code = 'CLICKHOUSE_WRITE_FAILED';
   readonly retriable = true;
@@ -13,34 +13,96 @@ export class ClickHouseWriteError extends Error {
   }
 }
 
-function toRow(item: ScoredItem) {
+function itemRow(item: ScoredItem) {
+  return {
+    id: item.id,
+    title: item.title,
+    url: item.url ?? '',
+    source: item.source,
+    source_kind: item.source_kind,
+    published_at: item.published_at,
+    ingested_at: item.ingested_at,
+    assets: item.assets,
+    story_id: item.story_id,
+    lang: item.lang,
+  };
+}
+
+function scoreRow(item: ScoredItem) {
   const { v: _v, url, ...rest } = item;
-  return { ...rest, url: url ?? '' };
+  return { ...rest, url: url ?? '', shadow: 0 };
+}
+
+const IdRow = z.object({ id: z.string() });
+
+/** The ids among `ids` that the live model has already scored. */
+export async function queryScoredIds(client: ClickHouseClient, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rs = await client.query({ query: sqlFile('scored-ids'), query_params: { ids }, format: 'JSONEachRow' });
+  return new Set(z.array(IdRow).parse(await rs.json()).map((r) => r.id));
+}
+
+export interface InsertResult {
+  /** Rows written to `barometer.scores`. */
+  inserted: number;
+  /** Items skipped because they were already scored (a redelivery) or repeated within the batch. */
+  skipped: number;
 }
 
 /**
- * Inserts one batch in one INSERT. `dedupToken` must be derived from the batch's identity (topic,
- * partition, offsets) so a redelivered batch carries the same token and ClickHouse drops the repeat.
+ * Writes one batch: its raw items to `barometer.items` and its scores to `barometer.scores` (which
+ * feeds the rollups), one INSERT each. Exactly-once effect under at-least-once delivery rests on two
+ * guards: items already scored are left out (a redelivery cut into different batches after a crash
+ * before the offset commit), and `dedupToken` (derived from topic, partition and offsets) makes a
+ * retried INSERT of the same rows a no-op in the table and in the rollups it feeds.
  */
 export async function insertScoredItems(
   client: ClickHouseClient,
   items: readonly ScoredItem[],
   dedupToken: string,
-): Promise<void> {
-  if (items.length === 0) return;
+): Promise<InsertResult> {
+  if (items.length === 0) return { inserted: 0, skipped: 0 };
   try {
+    const unique = [...new Map(items.map((i) => [i.id, i])).values()];
+    const already = await queryScoredIds(client, unique.map((i) => i.id));
+    const fresh = unique.filter((i) => !already.has(i.id));
     await client.insert({
-      table: 'barometer.scored_items',
-      values: items.map(toRow),
+      table: 'barometer.items',
+      values: unique.map(itemRow),
       format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: dedupToken },
+      clickhouse_settings: { insert_deduplication_token: `${dedupToken}/items` },
     });
+    if (fresh.length > 0) {
+      await client.insert({
+        table: 'barometer.scores',
+        values: fresh.map(scoreRow),
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          insert_deduplication_token: `${dedupToken}/scores`,
+          // The rollups must drop a retried block too, or a retry after a timeout would double them.
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        },
+      });
+    }
+    return { inserted: fresh.length, skipped: items.length - fresh.length };
   } catch (err) {
     throw new ClickHouseWriteError(err);
   }
 }
 
-export async function queryLatestItems(client: ClickHouseClient, limit: number): Promise<ScoredItem[]> {
-  const rs = await client.query({ query: sqlFile('latest-items'), query_params: { limit }, format: 'JSONEachRow' });
+export interface LatestItemsQuery {
+  limit: number;
+  asset?: string | undefined;
+  source?: string | undefined;
+  label?: SentimentLabel | undefined;
+}
+
+export async function queryLatestItems(client: ClickHouseClient, q: LatestItemsQuery | number): Promise<ScoredItem[]> {
+  const { limit, asset, source, label } = typeof q === 'number' ? { limit: q } : q;
+  const rs = await client.query({
+    query: sqlFile('latest-items'),
+    query_params: { limit, asset: asset ?? '', source: source ?? '', label: label ?? '' },
+    format: 'JSONEachRow',
+  });
   return z.array(ScoredItem).parse(await rs.json());
 }
