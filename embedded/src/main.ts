@@ -4,6 +4,7 @@ import { installShutdown } from '@barometer/runtime/shutdown';
 import { resolveUserPath } from '@barometer/runtime/config';
 import { defaultModelDir } from '@barometer/scoring/model';
 import { clickHouseTargetOf } from '@barometer/analytics/client';
+import { httpSettingsOf } from '@barometer/live/config';
 import { loadEmbeddedConfig } from './config.ts';
 import { startStack } from './stack.ts';
 
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     port: live.PORT,
     host: live.HOST,
     staticDir: live.BAROMETER_STATIC_DIR,
+    http: httpSettingsOf(live),
+    tickIntervalMs: live.BAROMETER_TICK_INTERVAL_MS,
   });
   log.info({ dashboard: stack.address.replace('0.0.0.0', 'localhost'), brokers: stack.brokers }, 'Barometer is running, Ctrl-C stops it');
   installShutdown([{ name: 'barometer', run: async () => void (await stack.stop()) }], log, 40_000);

@@ -12,7 +12,8 @@ import { TOPICS, type Topics } from '@barometer/schemas/kafka';
 import { createIngest, type Ingest } from '@barometer/ingest';
 import { createScoring } from '@barometer/scoring';
 import { loadSentimentModel } from '@barometer/scoring/model';
-import { createLive, type Live } from '@barometer/live';
+import { createLive, type HttpSettings, type Live } from '@barometer/live';
+import { createMetricsRegistry, type Registry } from '@barometer/runtime/metrics';
 import { ensureKafkaJars, startLocalKafka } from '@barometer/kafka-local';
 
 export interface StackOptions {
@@ -31,6 +32,9 @@ export interface StackOptions {
   port: number;
   host: string;
   staticDir?: string;
+  /** The gateway's CORS allowlist, rate limits and SQL token. */
+  http?: Partial<HttpSettings>;
+  tickIntervalMs?: number;
   topics?: Topics;
   scoringGroup?: string;
 }
@@ -40,6 +44,8 @@ export interface Stack {
   readonly clickhouse: ClickHouseClient;
   readonly ingest: Ingest;
   readonly live: Live;
+  /** The one Prometheus registry every service of the process registers on; the gateway serves it at /metrics. */
+  readonly metrics: Registry;
   readonly address: string;
   readonly topics: Topics;
   stop(): Promise<boolean>;
@@ -74,9 +80,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await producer.connect();
     undo.push({ name: 'kafka producer', run: () => producer.disconnect() });
 
-    const liveConsumer = kafka.consumer({ groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}` });
-    await liveConsumer.connect();
-    const live = await createLive({ clickhouse, consumer: liveConsumer, scoredTopic: topics.scored, log, staticDir: opts.staticDir });
+    const metrics = createMetricsRegistry({ service: 'barometer' });
+    // The gateway scores POST /api/v1/score texts with the same session as the pipeline.
+    const live = await createLive({
+      clickhouse,
+      kafka,
+      topics,
+      groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}`,
+      log,
+      metrics,
+      scorer: model,
+      http: opts.http,
+      staticDir: opts.staticDir,
+      tickIntervalMs: opts.tickIntervalMs,
+    });
     const address = await live.start({ port: opts.port, host: opts.host });
     undo.push({ name: 'live gateway', run: () => live.stop() });
 
@@ -99,7 +116,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     // Shutdown runs `undo` backwards: intake (ingest) first, then scoring finishes its batch, the
     // gateway disconnects its sockets, and the clients and the broker go last.
-    return { brokers, clickhouse, ingest, live, address, topics, stop: stopAll };
+    return { brokers, clickhouse, ingest, live, metrics, address, topics, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

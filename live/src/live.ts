@@ -1,22 +1,39 @@
-// The live gateway service: reads the scored topic with a group of its own, keeps one shared
-// snapshot, and broadcasts `item:scored` and throttled `sentiment:tick` events to every socket.
-import type { Consumer } from 'kafkajs';
+// The live gateway service: reads the scored topic with a consumer group of its own (so every replica
+// sees every item and replicas need no shared socket.io adapter), keeps per-room feeds, and serves
+// REST, socket.io and /metrics; also keeps the latest source health from the compacted sources topic.
+import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { ScoredItem } from '@barometer/schemas/items';
 import { buildApp, type LiveApp, type LiveSocketServer } from './app.ts';
-import { createSentimentFeed } from './sentiment-feed.ts';
+import type { HttpSettings } from './config.ts';
+import { createGatewayMetrics } from './gateway-metrics.ts';
+import type { Scorer } from './score-route.ts';
+import { createSocketGateway } from './socket-gateway.ts';
+import { createSourcesHealth } from './sources-health.ts';
+
+export type { Scorer } from './score-route.ts';
+export type { HttpSettings } from './config.ts';
 
 export interface LiveDeps {
   clickhouse: ClickHouseClient;
-  /** A consumer in a group of this replica's own, so every replica sees every scored item. */
-  consumer: Consumer;
-  scoredTopic: string;
+  kafka: Kafka;
+  topics: { scored: string; sources: string };
+  /**
+   * Unique to this replica (e.g. host name + random suffix): each replica must read every scored item
+   * and the whole sources table itself. `-sources` is appended for the second consumer.
+   */
+  groupId: string;
   log: Logger;
+  /** The process's Prometheus registry: the gateway registers its metrics on it and serves it at /metrics. */
+  metrics: Registry;
+  scorer?: Scorer;
+  http?: Partial<HttpSettings>;
   staticDir?: string;
-  /** Least time between two `sentiment:tick` broadcasts. */
+  /** Least time between two `sentiment:tick` events of one room. */
   tickIntervalMs?: number;
-  /** Full reload period: picks up the window sliding and late-arriving items. */
+  /** Full reload period of a room: picks up the window sliding and late-arriving items. */
   reloadIntervalMs?: number;
 }
 
@@ -29,46 +46,48 @@ export interface Live {
 
 export async function createLive(deps: LiveDeps): Promise<Live> {
   const log = deps.log.child({ component: 'live' });
-  const feed = createSentimentFeed({ clickhouse: deps.clickhouse });
+  const consumer = deps.kafka.consumer({ groupId: deps.groupId });
+  const sources = createSourcesHealth({ consumer: deps.kafka.consumer({ groupId: `${deps.groupId}-sources` }), topic: deps.topics.sources, log });
   let consumerRunning = false;
   const { app, io } = await buildApp({
     clickhouse: deps.clickhouse,
     log: deps.log,
+    metrics: deps.metrics,
+    sources: () => sources.list(),
+    scorer: deps.scorer,
+    http: deps.http,
     staticDir: deps.staticDir,
     healthChecks: () => ({ kafka: consumerRunning ? 'ok' : 'not consuming' }),
   });
-  let dirty = false;
-  let timers: NodeJS.Timeout[] = [];
-
-  io.on('connection', (socket) => {
-    // Snapshot first, then the stream; a recovered connection already has its state and replayed events.
-    if (!socket.recovered) socket.emit('sentiment:snapshot', feed.snapshot());
+  // The gauges are read at scrape time, after `gateway` below exists.
+  const metrics = createGatewayMetrics(deps.metrics, { clients: () => io.engine.clientsCount, rooms: () => gateway.roomCount() });
+  const gateway = createSocketGateway({
+    io,
+    clickhouse: deps.clickhouse,
+    log: deps.log,
+    metrics,
+    tickIntervalMs: deps.tickIntervalMs,
+    reloadIntervalMs: deps.reloadIntervalMs,
   });
-
-  async function tick(): Promise<void> {
-    if (!dirty) return;
-    dirty = false;
-    const t = await feed.refresh();
-    if (t) io.emit('sentiment:tick', t);
-  }
 
   return {
     app,
     io,
     async start(listen) {
-      await feed.reload();
+      await gateway.start();
+      await consumer.connect();
       // Resolve start() only once the group is joined: a "latest" reader that is not yet assigned
       // would silently skip what is scored meanwhile.
       const joined = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('live consumer did not join its group within 60 s')), 60_000);
-        const off = deps.consumer.on(deps.consumer.events.GROUP_JOIN, () => {
+        const off = consumer.on(consumer.events.GROUP_JOIN, () => {
           clearTimeout(timer);
           off();
           resolve();
         });
       });
-      await deps.consumer.subscribe({ topic: deps.scoredTopic, fromBeginning: false });
-      await deps.consumer.run({
+      await consumer.subscribe({ topic: deps.topics.scored, fromBeginning: false });
+      await consumer.run({
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
             let json: unknown;
@@ -83,35 +102,24 @@ export async function createLive(deps: LiveDeps): Promise<Live> {
               log.warn({ partition: batch.partition, offset: m.offset }, 'ignored invalid scored message');
               continue;
             }
-            if (feed.addItem(parsed.data)) {
-              io.emit('item:scored', parsed.data);
-              dirty = true;
-            }
+            gateway.publish(parsed.data);
           }
+          metrics.consumerLag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
         },
       });
+      // The sources table is not needed to serve; it fills in while the gateway already runs.
+      const sourcesStarted = sources.start().catch((err: unknown) => log.error({ err }, 'sources health reader failed to start'));
       await joined;
+      await sourcesStarted;
       consumerRunning = true;
-      const safe = (fn: () => Promise<void>, what: string) => () => void fn().catch((err: unknown) => log.warn({ err }, `${what} failed`));
-      timers = [
-        setInterval(safe(tick, 'tick'), deps.tickIntervalMs ?? 1000),
-        setInterval(
-          safe(async () => {
-            // The reload's own comparison tells whether the sliding window moved the value.
-            const t = await feed.reload();
-            if (t) io.emit('sentiment:tick', t);
-          }, 'reload'),
-          deps.reloadIntervalMs ?? 60_000,
-        ),
-      ];
       const address = await app.listen(listen);
       log.info({ address }, 'live gateway listening');
       return address;
     },
     async stop() {
-      timers.forEach(clearInterval);
       consumerRunning = false;
-      await deps.consumer.disconnect();
+      await gateway.stop();
+      await Promise.all([consumer.disconnect(), sources.stop()]);
       await app.close();
     },
   };

@@ -1,15 +1,18 @@
-// Runs the live gateway alone (distributed mode): config, ClickHouse, a consumer group per replica, HTTP.
+// Runs the live gateway alone (distributed mode): config, ClickHouse, Kafka, the sentiment model for
+// POST /api/v1/score, consumer groups of this replica's own, HTTP.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@barometer/runtime/logger';
 import { createKafka, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
+import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
 import { clickHouseTargetOf, createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
+import { defaultModelDir, loadSentimentModel } from '@barometer/scoring/model';
 import { TOPICS } from '@barometer/schemas/kafka';
 import { createLive } from './live.ts';
-import { loadLiveConfig } from './config.ts';
+import { httpSettingsOf, loadLiveConfig } from './config.ts';
 
 async function main(): Promise<void> {
   const config = loadLiveConfig();
@@ -19,14 +22,28 @@ async function main(): Promise<void> {
   await migrate(clickhouse, log);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-live', log });
   await ensureTopics(kafka, TOPICS, log);
-  // Each replica reads every scored item itself, so replicas fan out without a shared socket.io adapter.
-  const consumer = kafka.consumer({ groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}` });
-  await consumer.connect();
-  const live = await createLive({ clickhouse, consumer, scoredTopic: TOPICS.scored, log, staticDir: config.BAROMETER_STATIC_DIR });
+  // The same model files scoring uses, one thread: the gateway scores a few texts on request only.
+  const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir, {
+    intraOpNumThreads: 1,
+  });
+  const live = await createLive({
+    clickhouse,
+    kafka,
+    topics: TOPICS,
+    // Each replica reads every scored item itself, so replicas fan out without a shared socket.io adapter.
+    groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}`,
+    log,
+    metrics: createMetricsRegistry({ service: 'live' }),
+    scorer: model,
+    http: httpSettingsOf(config),
+    staticDir: config.BAROMETER_STATIC_DIR,
+    tickIntervalMs: config.BAROMETER_TICK_INTERVAL_MS,
+  });
   await live.start({ port: config.PORT, host: config.HOST });
   installShutdown(
     [
       { name: 'live gateway', run: () => live.stop() },
+      { name: 'onnx session', run: () => model.close() },
       { name: 'clickhouse', run: () => clickhouse.close() },
     ],
     log,

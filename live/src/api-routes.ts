@@ -1,0 +1,108 @@
+// The read API under /api/v1: sentiment now and over time, why it moved, the latest items, source health.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ClickHouseClient } from '@clickhouse/client';
+import {
+  ErrorResponse,
+  HistoryQuery,
+  HistoryResponse,
+  ItemsQuery,
+  ItemsResponse,
+  RESOLUTION_SECONDS,
+  SentimentQuery,
+  SentimentValue,
+  SourcesResponse,
+  WhyQuery,
+  WhyResponse,
+  type Resolution,
+  type SourceHealth,
+} from '@barometer/schemas/api';
+import { queryHistory, queryLatestItems, querySentiment, queryWhy } from './analytics-shim.ts';
+
+export interface ApiRoutesOptions {
+  clickhouse: ClickHouseClient;
+  sources: () => SourceHealth[];
+}
+
+const SPAN_SECONDS = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
+const DEFAULT_RESOLUTION: Record<keyof typeof SPAN_SECONDS, Resolution> = { '24h': '1m', '7d': '1h', '30d': '4h' };
+/** A series longer than this is refused: a chart cannot show more points, and the query would be large. */
+export const MAX_HISTORY_POINTS = 10_080;
+
+class BadRequest extends Error {
+  readonly statusCode = 400;
+  readonly code = 'BAD_REQUEST';
+}
+
+const errors = { 400: ErrorResponse };
+
+export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (api, opts) => {
+  const ch = opts.clickhouse;
+
+  api.get(
+    '/sentiment',
+    {
+      schema: {
+        summary: 'The sentiment over a window (overall, or one asset or source), with its 95 % band and 20-day baseline',
+        querystring: SentimentQuery,
+        response: { 200: SentimentValue, ...errors },
+      },
+    },
+    async (req) => {
+      const { window, asset, source, as_of } = req.query;
+      const asOf = as_of ? new Date(as_of) : new Date();
+      if (asOf.getTime() > Date.now() + 1000) throw new BadRequest('as_of must not be in the future');
+      return querySentiment(ch, { window, asset, source, asOf });
+    },
+  );
+
+  api.get(
+    '/sentiment/history',
+    {
+      schema: {
+        summary: 'The rolling window value at every resolution step over a span, gap-filled',
+        querystring: HistoryQuery,
+        response: { 200: HistoryResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { window, span, asset, source } = req.query;
+      const resolution = req.query.resolution ?? DEFAULT_RESOLUTION[span];
+      const points = SPAN_SECONDS[span] / RESOLUTION_SECONDS[resolution];
+      if (points > MAX_HISTORY_POINTS) throw new BadRequest(`span ${span} at resolution ${resolution} is ${points} points; at most ${MAX_HISTORY_POINTS}`);
+      return {
+        window,
+        span,
+        resolution,
+        asset: asset ?? null,
+        source: source ?? null,
+        points: await queryHistory(ch, { window, span, resolution, asset, source, asOf: new Date() }),
+      };
+    },
+  );
+
+  api.get(
+    '/why',
+    {
+      schema: {
+        summary: 'What moved the window versus the window just before it: the items that contributed most to the change',
+        querystring: WhyQuery,
+        response: { 200: WhyResponse, ...errors },
+      },
+    },
+    async (req) => queryWhy(ch, { ...req.query, asOf: new Date() }),
+  );
+
+  api.get(
+    '/items',
+    {
+      schema: { summary: 'The latest scored items, newest first', querystring: ItemsQuery, response: { 200: ItemsResponse, ...errors } },
+    },
+    async (req) => ({ items: await queryLatestItems(ch, req.query) }),
+  );
+
+  api.get(
+    '/sources',
+    { schema: { summary: 'The health of every ingest source, as last published by ingest', response: { 200: SourcesResponse } } },
+    async () => ({ sources: opts.sources() }),
+  );
+};
