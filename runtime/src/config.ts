@@ -15,6 +15,10 @@ export const CommonConfig = z.object({
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
   BAROMETER_DATA_DIR: z.string().min(1).default('./data'),
+  /** Days raw items and scores are kept in ClickHouse (TTL on published_at); 0 = forever. */
+  BAROMETER_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Days the per-minute rollups (what the index and history read) are kept; 0 = forever. */
+  BAROMETER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(0).default(400),
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
 
