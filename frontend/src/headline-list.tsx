@@ -1,6 +1,9 @@
-// The latest scored headlines, coloured by label. Titles come from outside feeds, so they are only
-// ever rendered as React text, and links only when they are http(s).
+// The latest scored headlines, coloured by label, with the model's probabilities on hover or focus.
+// Titles come from outside feeds, so they are only ever rendered as React text (never HTML), and links
+// only when they are http(s).
+import type { AssetSymbol } from '@barometer/schemas/api';
 import type { ScoredItem } from '@barometer/schemas/items';
+import { useId } from 'react';
 import { formatClock, formatFull, formatRelative } from './local-time.ts';
 import { useNow } from './use-now.ts';
 
@@ -8,15 +11,8 @@ function percent(p: number): string {
   return `${Math.round(p * 100)}%`;
 }
 
-function describeScores(item: ScoredItem): string {
-  return (
-    `negative ${percent(item.negative)} · neutral ${percent(item.neutral)} · positive ${percent(item.positive)}` +
-    `\nscore ${item.score.toFixed(3)} · entropy ${item.entropy.toFixed(3)} · model ${item.model_version}`
-  );
-}
-
 /** Only web links become anchors; anything else (javascript:, data:, …) is shown as plain text. */
-function safeHref(url: string | null): string | null {
+export function safeHref(url: string | null): string | null {
   if (url === null) return null;
   try {
     const { protocol } = new URL(url);
@@ -26,11 +22,27 @@ function safeHref(url: string | null): string | null {
   }
 }
 
-function Headline({ item, now }: { item: ScoredItem; now: number }) {
+/** The label, with a tooltip of the three probabilities; focusable so keyboards get the tooltip too. */
+export function LabelBadge({ item }: { item: Pick<ScoredItem, 'label' | 'negative' | 'neutral' | 'positive' | 'score'> }) {
+  const tipId = useId();
+  return (
+    <span className="label-badge" tabIndex={0} aria-describedby={tipId}>
+      {item.label}
+      <span className="tooltip" role="tooltip" id={tipId}>
+        <span className="prob prob-negative">negative {percent(item.negative)}</span>
+        <span className="prob prob-neutral">neutral {percent(item.neutral)}</span>
+        <span className="prob prob-positive">positive {percent(item.positive)}</span>
+        <span className="prob">score {item.score.toFixed(2)}</span>
+      </span>
+    </span>
+  );
+}
+
+function Headline({ item, now, onSelectAsset }: { item: ScoredItem; now: number; onSelectAsset: (asset: AssetSymbol) => void }) {
   const href = safeHref(item.url);
   return (
     <li className={`headline label-${item.label}`} data-testid="headline" data-id={item.id} data-label={item.label}>
-      <div className="headline-title">
+      <div className="headline-title" data-testid="headline-title">
         {href ? (
           <a href={href} target="_blank" rel="noopener noreferrer">
             {item.title}
@@ -40,11 +52,19 @@ function Headline({ item, now }: { item: ScoredItem; now: number }) {
         )}
       </div>
       <div className="headline-meta">
-        <span className="label-badge" title={describeScores(item)}>
-          {item.label}
-        </span>
+        <LabelBadge item={item} />
         <span className="source">{item.source}</span>
-        {item.assets.length > 0 && <span className="assets">{item.assets.slice(0, 4).join(' ')}</span>}
+        {item.assets.slice(0, 4).map((asset) => (
+          <button
+            key={asset}
+            type="button"
+            className="asset-chip"
+            onClick={() => onSelectAsset(asset)}
+            title={`Show ${asset}`}
+          >
+            {asset}
+          </button>
+        ))}
         <span className="when">
           {formatRelative(item.published_at, now)} ·{' '}
           <time dateTime={item.published_at} title={formatFull(item.published_at)}>
@@ -56,20 +76,21 @@ function Headline({ item, now }: { item: ScoredItem; now: number }) {
   );
 }
 
-export function HeadlineList({ items }: { items: readonly ScoredItem[] }) {
+export interface HeadlineListProps {
+  items: readonly ScoredItem[];
+  loading: boolean;
+  onSelectAsset: (asset: AssetSymbol) => void;
+}
+
+export function HeadlineList({ items, loading, onSelectAsset }: HeadlineListProps) {
   const now = useNow(30_000);
-  if (items.length === 0) {
-    return (
-      <ul className="headlines" data-testid="headlines">
-        <li className="headlines-empty">Waiting for headlines…</li>
-      </ul>
-    );
-  }
   return (
-    <ul className="headlines" data-testid="headlines">
-      {items.map((item) => (
-        <Headline key={item.id} item={item} now={now} />
-      ))}
+    <ul className="headlines" data-testid="headlines" aria-live="polite" aria-relevant="additions">
+      {items.length === 0 ? (
+        <li className="headlines-empty">{loading ? 'Waiting for headlines…' : 'No headlines yet'}</li>
+      ) : (
+        items.map((item) => <Headline key={item.id} item={item} now={now} onSelectAsset={onSelectAsset} />)
+      )}
     </ul>
   );
 }

@@ -1,30 +1,38 @@
-// The rolling 24 h line: React renders only the container; the chart inside is created, fed
-// (setData on each snapshot, update on each tick) and removed imperatively.
-import type { SentimentPoint } from '@barometer/schemas/api';
+// The rolling index over 24 h, 7 d or 30 d, with its confidence band and an optional volume histogram.
+// React renders only the container: the chart is created once and removed in cleanup; each selection
+// (asset, span, connection) loads its history once with setData, then each tick is applied with update.
+import { HistoryResponse, RESOLUTION_SECONDS, type AssetSymbol, type SentimentPoint } from '@barometer/schemas/api';
 import {
   ColorType,
   createChart,
+  HistogramSeries,
   isUTCTimestamp,
   LineSeries,
   LineStyle,
   type AutoscaleInfo,
-  type DeepPartial,
   type ChartOptions,
+  type DeepPartial,
+  type HistogramData,
+  type IChartApi,
+  type IPriceLine,
+  type ISeriesApi,
+  type SeriesOptionsCommon,
   type LineData,
   type Time,
   type TickMarkType,
   type UTCTimestamp,
+  type WhitespaceData,
 } from 'lightweight-charts';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { getJson, isAbort } from './api-client.ts';
+import type { ChartSpan } from './assets.ts';
+import { BandSeries, type BandData, type BandSeriesOptions } from './band-series.ts';
 import { formatCrosshairTime, formatTickMark } from './local-time.ts';
 import type { SeriesFeed } from './series-feed.ts';
+import { toIndexExact } from './sentiment-class.ts';
+import type { ResolvedTheme } from './use-theme.ts';
 
-/** The chart plots the gauge's 0–100 scale, unrounded (`toIndex` rounds, which would flatten the line). */
-function toLineData(point: SentimentPoint): LineData<UTCTimestamp> {
-  return { time: point.time as UTCTimestamp, value: 50 * (point.value + 1) };
-}
-
-/** A rolling 24 h mean barely moves minute to minute; without a floor on the span, autoscale turns ±0.2 into full-height swings. */
+/** A rolling mean barely moves minute to minute; without a floor on the span, autoscale turns ±0.2 into full-height swings. */
 const MIN_VISIBLE_SPAN = 10;
 
 function withMinimumSpan(info: AutoscaleInfo | null): AutoscaleInfo | null {
@@ -35,50 +43,90 @@ function withMinimumSpan(info: AutoscaleInfo | null): AutoscaleInfo | null {
   return { ...info, priceRange: { minValue: low, maxValue: low + MIN_VISIBLE_SPAN } };
 }
 
-interface ChartTheme {
+interface ChartColors {
   text: string;
   grid: string;
   line: string;
+  band: string;
+  volume: string;
   neutral: string;
   font: string;
 }
 
-/** Colours come from the CSS custom properties, so the chart follows the page's light/dark scheme. */
-function readTheme(el: HTMLElement): ChartTheme {
+/** Colours come from the CSS custom properties, so the chart follows the page's theme. */
+function readColors(el: HTMLElement): ChartColors {
   const style = getComputedStyle(el);
   const read = (name: string) => style.getPropertyValue(name).trim();
   return {
     text: read('--muted'),
     grid: read('--grid'),
     line: read('--accent'),
+    band: read('--band'),
+    volume: read('--volume'),
     neutral: read('--neutral'),
     font: style.fontFamily,
   };
 }
 
-function themeOptions(theme: ChartTheme): DeepPartial<ChartOptions> {
+function colorOptions(colors: ChartColors): DeepPartial<ChartOptions> {
   return {
-    layout: {
-      background: { type: ColorType.Solid, color: 'transparent' },
-      textColor: theme.text,
-      fontFamily: theme.font,
-    },
-    grid: { vertLines: { color: theme.grid }, horzLines: { color: theme.grid } },
+    layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: colors.text, fontFamily: colors.font },
+    grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
   };
 }
 
-export function SentimentChart({ feed }: { feed: SeriesFeed }) {
-  const containerRef = useRef<HTMLDivElement>(null);
+interface ChartParts {
+  chart: IChartApi;
+  line: ISeriesApi<'Line'>;
+  band: ISeriesApi<'Custom', Time, BandData | WhitespaceData<Time>, BandSeriesOptions, DeepPartial<BandSeriesOptions & SeriesOptionsCommon>>;
+  volume: ISeriesApi<'Histogram'>;
+  neutral: IPriceLine;
+  el: HTMLDivElement;
+}
 
+/** One point, bucketed to the resolution's step, as the three series' rows. */
+function rowsOf(point: SentimentPoint, time: UTCTimestamp) {
+  const line: LineData<UTCTimestamp> = { time, value: toIndexExact(point.value) };
+  const band: BandData | WhitespaceData<UTCTimestamp> =
+    point.low != null && point.high != null ? { time, low: toIndexExact(point.low), high: toIndexExact(point.high) } : { time };
+  const volume: HistogramData<UTCTimestamp> = { time, value: point.n };
+  return { line, band, volume };
+}
+
+type HistoryStatus = 'loading' | 'ready' | 'fallback' | 'unavailable';
+
+const STATUS_WORDS: Record<HistoryStatus, string | null> = {
+  loading: 'Loading history…',
+  ready: null,
+  fallback: null,
+  unavailable: 'History unavailable',
+};
+
+export interface SentimentChartProps {
+  asset: AssetSymbol | null;
+  span: ChartSpan;
+  feed: SeriesFeed;
+  /** Bumped on every socket (re)connect: history is reloaded, since ticks may have been missed meanwhile. */
+  epoch: number;
+  theme: ResolvedTheme;
+  showVolume: boolean;
+}
+
+export function SentimentChart({ asset, span, feed, epoch, theme, showVolume }: SentimentChartProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const [parts, setParts] = useState<ChartParts | null>(null);
+  const [status, setStatus] = useState<HistoryStatus>('loading');
+  const [empty, setEmpty] = useState(true);
+
+  // The chart itself: created once, removed on unmount.
   useEffect(() => {
     const el = containerRef.current;
     if (!el) return;
-    const theme = readTheme(el);
-
+    const colors = readColors(el);
     const chart = createChart(el, {
-      ...themeOptions(theme),
+      ...colorOptions(colors),
       autoSize: true,
-      rightPriceScale: { borderVisible: false, scaleMargins: { top: 0.15, bottom: 0.1 } },
+      rightPriceScale: { borderVisible: false, scaleMargins: { top: 0.1, bottom: 0.25 } },
       timeScale: {
         borderVisible: false,
         timeVisible: true,
@@ -88,72 +136,168 @@ export function SentimentChart({ feed }: { feed: SeriesFeed }) {
         // Data times are UTC seconds; labels are rendered in the viewer's zone.
         tickMarkFormatter: (time: Time, type: TickMarkType) => (isUTCTimestamp(time) ? formatTickMark(time, type) : null),
       },
-      localization: {
-        timeFormatter: (time: Time) => (isUTCTimestamp(time) ? formatCrosshairTime(time) : ''),
-        priceFormatter: (price: number) => price.toFixed(1),
-      },
+      localization: { timeFormatter: (time: Time) => (isUTCTimestamp(time) ? formatCrosshairTime(time) : '') },
       // Leave vertical swipes to the page so the chart does not trap scrolling on phones.
       handleScroll: { vertTouchDrag: false },
     });
-    const series = chart.addSeries(LineSeries, {
-      color: theme.line,
+    // Volume on its own scale in the bottom fifth, under the line.
+    const volume = chart.addSeries(HistogramSeries, {
+      priceScaleId: 'volume',
+      color: colors.volume,
+      priceLineVisible: false,
+      lastValueVisible: false,
+      priceFormat: { type: 'volume' },
+      visible: false,
+    });
+    chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    const band = chart.addCustomSeries(new BandSeries(), {
+      fillColor: colors.band,
+      priceLineVisible: false,
+      lastValueVisible: false,
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => withMinimumSpan(original()),
+    });
+    const line = chart.addSeries(LineSeries, {
+      color: colors.line,
       lineWidth: 2,
       priceLineVisible: false,
       lastValueVisible: true,
       autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => withMinimumSpan(original()),
     });
-    const neutralLine = series.createPriceLine({
+    const neutral = line.createPriceLine({
       price: 50,
-      color: theme.neutral,
+      color: colors.neutral,
       lineWidth: 1,
       lineStyle: LineStyle.Dashed,
       axisLabelVisible: false,
       title: 'neutral',
     });
-
-    // How many points the series holds and how many live updates it took, mirrored into data-points
-    // and data-updates so a browser test can watch it move (a tick in the same minute replaces a point).
-    const points = { count: 0, lastTime: Number.NEGATIVE_INFINITY, updates: 0 };
-    const showCount = () => {
-      el.dataset.points = String(points.count);
-      el.dataset.updates = String(points.updates);
+    setParts({ chart, line, band, volume, neutral, el });
+    return () => {
+      setParts(null);
+      chart.remove();
     };
-    showCount();
+  }, []);
 
-    const unsubscribe = feed.subscribe({
-      reset(history) {
-        series.setData(history.map(toLineData));
-        points.count = history.length;
-        points.lastTime = history.at(-1)?.time ?? Number.NEGATIVE_INFINITY;
-        chart.timeScale().fitContent();
-        showCount();
+  // Colours follow the theme, whether picked on the page or by the system.
+  useEffect(() => {
+    if (!parts) return;
+    const apply = () => {
+      const colors = readColors(parts.el);
+      parts.chart.applyOptions(colorOptions(colors));
+      parts.line.applyOptions({ color: colors.line });
+      parts.band.applyOptions({ fillColor: colors.band });
+      parts.volume.applyOptions({ color: colors.volume });
+      parts.neutral.applyOptions({ color: colors.neutral });
+    };
+    apply();
+    const scheme = window.matchMedia('(prefers-color-scheme: light)');
+    scheme.addEventListener('change', apply);
+    return () => scheme.removeEventListener('change', apply);
+  }, [parts, theme]);
+
+  useEffect(() => {
+    parts?.volume.applyOptions({ visible: showVolume });
+  }, [parts, showVolume]);
+
+  // History once per selection, then ticks. Ticks that arrive while history loads are held and applied after it.
+  useEffect(() => {
+    if (!parts) return;
+    const { chart, line, band, volume, el } = parts;
+    const abort = new AbortController();
+    const counts = { points: 0, updates: 0, lastTime: Number.NEGATIVE_INFINITY, lastValue: null as number | null, step: 60 };
+    let pending: SentimentPoint[] | null = [];
+    let followSnapshots = false;
+
+    // Mirrored into data-* so a browser test can watch the chart move (a tick in the same step replaces a point).
+    const show = (next: HistoryStatus) => {
+      el.dataset.points = String(counts.points);
+      el.dataset.updates = String(counts.updates);
+      el.dataset.last = counts.lastValue === null ? '' : counts.lastValue.toFixed(2);
+      setStatus(next);
+      setEmpty(counts.points === 0);
+      el.dataset.status = next;
+    };
+
+    const reset = (points: readonly SentimentPoint[], step: number, next: HistoryStatus) => {
+      counts.step = step;
+      const rows = points.map((p) => rowsOf(p, p.time as UTCTimestamp));
+      line.setData(rows.map((r) => r.line));
+      band.setData(rows.map((r) => r.band));
+      volume.setData(rows.map((r) => r.volume));
+      counts.points = rows.length;
+      counts.lastTime = points.at(-1)?.time ?? Number.NEGATIVE_INFINITY;
+      counts.lastValue = rows.at(-1)?.line.value ?? null;
+      chart.timeScale().fitContent();
+      show(next);
+    };
+
+    const apply = (point: SentimentPoint) => {
+      // Ticks are per minute; on a coarser span the tick moves the current step's bar.
+      const time = Math.max(Math.floor(point.time / counts.step) * counts.step, counts.lastTime) as UTCTimestamp;
+      const rows = rowsOf(point, time);
+      line.update(rows.line);
+      band.update(rows.band);
+      volume.update(rows.volume);
+      counts.updates += 1;
+      counts.lastValue = rows.line.value;
+      if (time > counts.lastTime) {
+        counts.points += 1;
+        counts.lastTime = time;
+      }
+      show(followSnapshots ? 'fallback' : 'ready');
+    };
+
+    const unsubscribe = feed.subscribe(asset, {
+      reset(points) {
+        if (followSnapshots) reset(points, 60, 'fallback');
       },
       update(point) {
-        series.update(toLineData(point));
-        points.updates += 1;
-        if (point.time > points.lastTime) {
-          points.count += 1;
-          points.lastTime = point.time;
-        }
-        showCount();
+        if (pending) pending.push(point);
+        else apply(point);
       },
     });
 
-    const scheme = window.matchMedia('(prefers-color-scheme: light)');
-    const onSchemeChange = () => {
-      const next = readTheme(el);
-      chart.applyOptions(themeOptions(next));
-      series.applyOptions({ color: next.line });
-      neutralLine.applyOptions({ color: next.neutral });
-    };
-    scheme.addEventListener('change', onSchemeChange);
+    show('loading');
+    getJson('/api/v1/sentiment/history', { window: '24h', span, asset }, HistoryResponse, abort.signal).then(
+      (result) => {
+        // A gateway that ignores `asset` would answer with another filter's numbers: not this chart's.
+        if (result.ok && result.data.asset === asset) {
+          reset(result.data.points, RESOLUTION_SECONDS[result.data.resolution], 'ready');
+        } else if (span === '24h') {
+          // The room's snapshot carries the last 24 h per minute: the same series, without the REST call.
+          followSnapshots = true;
+          reset(feed.snapshotSeries(asset), 60, 'fallback');
+        } else {
+          reset([], 60, 'unavailable');
+          unsubscribe();
+          return;
+        }
+        const held = pending ?? [];
+        pending = null;
+        for (const point of held) if (point.time >= counts.lastTime) apply(point);
+      },
+      (err: unknown) => {
+        if (!isAbort(err)) console.warn('barometer: history failed', err);
+      },
+    );
 
     return () => {
-      scheme.removeEventListener('change', onSchemeChange);
+      abort.abort();
       unsubscribe();
-      chart.remove();
     };
-  }, [feed]);
+  }, [parts, feed, asset, span, epoch]);
 
-  return <div ref={containerRef} className="chart" data-testid="chart" />;
+  const words = STATUS_WORDS[status] ?? (empty ? 'No data yet' : null);
+  return (
+    <div className="chart-frame">
+      <div
+        ref={containerRef}
+        className="chart"
+        data-testid="chart"
+        role="img"
+        aria-label={`Rolling 24 h sentiment index over the last ${span}, ${asset ?? 'all assets'}`}
+      />
+      {words && <p className="chart-status">{words}</p>}
+    </div>
+  );
 }

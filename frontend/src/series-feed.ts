@@ -1,27 +1,30 @@
-// The chart's data path, kept out of React state: history arrives as a reset, ticks as updates, so
-// the chart applies them imperatively (setData once per snapshot, update per tick) and never re-renders.
-import type { SentimentPoint } from '@barometer/schemas/api';
+// The chart's live data path, kept out of React state: the socket hook publishes each room's snapshot
+// series and ticks here, and the chart subscribes to the room it shows, so a tick never re-renders React.
+import type { AssetSymbol, SentimentPoint } from '@barometer/schemas/api';
 
-export interface SeriesListener {
-  /** Replace everything: once on subscribe (if history is loaded) and on every snapshot, i.e. every (re)connect. */
-  reset(points: readonly SentimentPoint[]): void;
-  /** A point with the last point's `time` replaces it; a later one is appended. Never older. */
+export interface TickListener {
+  /** A new snapshot for the room (every (re)connect or re-join): its whole 24 h series. */
+  reset?(points: readonly SentimentPoint[]): void;
+  /** A tick's point; same `time` as the last point replaces it, later appends. Never older. */
   update(point: SentimentPoint): void;
 }
 
 /** What the chart sees. */
 export interface SeriesFeed {
-  subscribe(listener: SeriesListener): () => void;
+  /** The room's last snapshot series (the rolling 24 h value per minute), oldest first; empty before one arrived. */
+  snapshotSeries(asset: AssetSymbol | null): readonly SentimentPoint[];
+  /** Every later snapshot and tick point for that room, in arrival order. */
+  subscribe(asset: AssetSymbol | null, listener: TickListener): () => void;
 }
 
 /** What the socket hook drives. */
 export interface SeriesSource extends SeriesFeed {
-  load(points: readonly SentimentPoint[]): void;
-  apply(point: SentimentPoint): void;
+  load(asset: AssetSymbol | null, points: readonly SentimentPoint[]): void;
+  apply(asset: AssetSymbol | null, point: SentimentPoint): void;
 }
 
 /** Oldest first with strictly increasing times, the order lightweight-charts' setData requires (it throws otherwise). */
-function toAscending(points: readonly SentimentPoint[]): SentimentPoint[] {
+export function toAscending(points: readonly SentimentPoint[]): SentimentPoint[] {
   const sorted = [...points].sort((a, b) => a.time - b.time);
   const out: SentimentPoint[] = [];
   for (const point of sorted) {
@@ -31,31 +34,38 @@ function toAscending(points: readonly SentimentPoint[]): SentimentPoint[] {
   return out;
 }
 
+const roomKey = (asset: AssetSymbol | null) => asset ?? '';
+
 export function createSeriesFeed(): SeriesSource {
-  let points: SentimentPoint[] = [];
-  let loaded = false;
-  const listeners = new Set<SeriesListener>();
+  const series = new Map<string, SentimentPoint[]>();
+  const listeners = new Map<string, Set<TickListener>>();
 
   return {
-    subscribe(listener) {
-      listeners.add(listener);
-      if (loaded) listener.reset(points);
+    snapshotSeries: (asset) => series.get(roomKey(asset)) ?? [],
+    subscribe(asset, listener) {
+      const key = roomKey(asset);
+      const set = listeners.get(key) ?? new Set();
+      set.add(listener);
+      listeners.set(key, set);
       return () => {
-        listeners.delete(listener);
+        set.delete(listener);
       };
     },
-    load(series) {
-      points = toAscending(series);
-      loaded = true;
-      for (const listener of listeners) listener.reset(points);
+    load(asset, points) {
+      const key = roomKey(asset);
+      const sorted = toAscending(points);
+      series.set(key, sorted);
+      for (const listener of listeners.get(key) ?? []) listener.reset?.(sorted);
     },
-    apply(point) {
+    apply(asset, point) {
+      const key = roomKey(asset);
+      const points = series.get(key) ?? [];
       const last = points.at(-1);
-      // A tick older than what we hold is stale (it raced a snapshot); series.update would throw on it.
       if (last && point.time < last.time) return;
       if (last && point.time === last.time) points[points.length - 1] = point;
       else points.push(point);
-      for (const listener of listeners) listener.update(point);
+      series.set(key, points);
+      for (const listener of listeners.get(key) ?? []) listener.update(point);
     },
   };
 }
