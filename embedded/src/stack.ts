@@ -9,7 +9,9 @@ import { runShutdown, type ShutdownStep } from '@barometer/runtime/shutdown';
 import { createClickHouse, type ClickHouseClient, type ClickHouseTarget } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { TOPICS, type Topics } from '@barometer/schemas/kafka';
-import { createIngest, type Ingest } from '@barometer/ingest';
+import type { Ingest } from '@barometer/ingest';
+import type { IngestConfig } from '@barometer/ingest/config';
+import { createIngestFromConfig } from '@barometer/ingest/from-config';
 import { createScoring } from '@barometer/scoring';
 import { loadSentimentModel } from '@barometer/scoring/model';
 import { createLive, type HttpSettings, type Live } from '@barometer/live';
@@ -23,9 +25,8 @@ export interface StackOptions {
   kafkaBrokers?: string[];
   localKafkaPort?: number;
   clickhouse: ClickHouseTarget;
-  feeds: string[];
-  pollIntervalMs: number;
-  feedTimeoutMs: number;
+  /** Ingest's parsed settings: feeds, schedule, SSRF allowlist, filters. */
+  ingest: IngestConfig;
   modelDir: string;
   onnxThreads: number;
   scoringBatch: number;
@@ -103,14 +104,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await scoring.start();
     undo.push({ name: 'scoring consumer', run: () => scoring.stop() });
 
-    const ingest = createIngest({
-      producer,
-      rawTopic: topics.raw,
-      feeds: opts.feeds,
-      log,
-      pollIntervalMs: opts.pollIntervalMs,
-      fetchTimeoutMs: opts.feedTimeoutMs,
-    });
+    const ingest = createIngestFromConfig(opts.ingest, { producer, topics, log, metrics });
     await ingest.start();
     undo.push({ name: 'ingest', run: () => ingest.stop() });
 

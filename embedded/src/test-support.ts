@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { defaultModelDir } from '@barometer/scoring/model';
+import { loadIngestConfig } from '@barometer/ingest/config';
 import { startStack, type Stack } from './stack.ts';
 
 const Headlines = z.object({ round1: z.array(z.string()), round2: z.array(z.string()), round3: z.array(z.string()) });
@@ -77,10 +78,14 @@ export async function startTestStack(feedUrl: string, staticDir?: string): Promi
     kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
     localKafkaPort: 0,
     clickhouse: { kind: 'embedded', dataDir },
-    feeds: [feedUrl],
-    // The tests poll explicitly; the loop's own timer never fires during a test.
-    pollIntervalMs: 3_600_000,
-    feedTimeoutMs: 5_000,
+    // The tests poll explicitly; the loop's own timer never fires during a test (the first read waits
+    // up to 15 s, then an hour). The feed server is on loopback, which the SSRF guard must be told to allow.
+    ingest: loadIngestConfig({
+      BAROMETER_FEEDS: feedUrl,
+      BAROMETER_POLL_INTERVAL_S: '3600',
+      BAROMETER_FEED_TIMEOUT_S: '5',
+      BAROMETER_INGEST_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+    }),
     modelDir: defaultModelDir,
     onnxThreads: 1,
     scoringBatch: 64,

@@ -50,4 +50,9 @@ export interface IngestSource {
   stop(): Promise<void>;
   /** When the next read is due, for the health record; null for streams. */
   nextPollAt(): Date | null;
+  /**
+   * Polling sources only: reads now (after any read in flight) and resolves once the sink has the
+   * result. `ingest.pollAll()` uses it; streams leave it out.
+   */
+  pollNow?(): Promise<void>;
 }
