@@ -7,26 +7,20 @@ import {
   HistoryResponse,
   ItemsQuery,
   ItemsResponse,
-  RESOLUTION_SECONDS,
   SentimentQuery,
   SentimentValue,
   SourcesResponse,
   WhyQuery,
   WhyResponse,
-  type Resolution,
   type SourceHealth,
 } from '@barometer/schemas/api';
-import { queryHistory, queryLatestItems, querySentiment, queryWhy } from './analytics-shim.ts';
+import { queryLatestItems } from '@barometer/analytics/scored-items';
+import { defaultResolution, queryHistory, querySentiment, queryWhy } from '@barometer/analytics/sentiment';
 
 export interface ApiRoutesOptions {
   clickhouse: ClickHouseClient;
   sources: () => SourceHealth[];
 }
-
-const SPAN_SECONDS = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
-const DEFAULT_RESOLUTION: Record<keyof typeof SPAN_SECONDS, Resolution> = { '24h': '1m', '7d': '1h', '30d': '4h' };
-/** A series longer than this is refused: a chart cannot show more points, and the query would be large. */
-export const MAX_HISTORY_POINTS = 10_080;
 
 class BadRequest extends Error {
   readonly statusCode = 400;
@@ -66,9 +60,8 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (api, op
     },
     async (req) => {
       const { window, span, asset, source } = req.query;
-      const resolution = req.query.resolution ?? DEFAULT_RESOLUTION[span];
-      const points = SPAN_SECONDS[span] / RESOLUTION_SECONDS[resolution];
-      if (points > MAX_HISTORY_POINTS) throw new BadRequest(`span ${span} at resolution ${resolution} is ${points} points; at most ${MAX_HISTORY_POINTS}`);
+      const resolution = req.query.resolution ?? defaultResolution(span);
+      // A resolution that does not divide the window and span, or too many points, is analytics' INVALID_QUERY (400).
       return {
         window,
         span,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { ScoredItem } from '@barometer/schemas/items';
 import { scored } from './test-items.ts';
-import { HistoryResponse, ScoreResponse, SentimentValue, SourcesResponse, WhyResponse, type SourceHealth } from '@barometer/schemas/api';
+import { HistoryResponse, ScoreResponse, SentimentValue, SourcesResponse, SqlResponse, WhyResponse, type SourceHealth } from '@barometer/schemas/api';
 import { createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
@@ -70,6 +70,13 @@ describe('live REST routes', () => {
     assert.match(body.as_of, /Z$/);
     assert.equal(SentimentValue.parse((await app.inject('/api/v1/sentiment?window=7d')).json()).n, 3);
     assert.equal(SentimentValue.parse((await app.inject('/api/v1/sentiment')).json()).window, '24h');
+    assert.ok(body.band && body.band.low < 0.2 && body.band.high > 0.2, '95 % band around the value');
+    assert.ok(body.baseline && Math.abs(body.baseline.value - (0.6 - 0.2 + 0.9) / 3) < 1e-9, '20-day baseline');
+    const btc = SentimentValue.parse((await app.inject('/api/v1/sentiment?asset=btc')).json());
+    assert.deepEqual([btc.asset, btc.n, btc.value], ['BTC', 1, 0.6]);
+    assert.equal(btc.band, null, 'no spread from one item');
+    const bySource = SentimentValue.parse((await app.inject('/api/v1/sentiment?source=coindesk.com')).json());
+    assert.deepEqual([bySource.source, bySource.n], ['coindesk.com', 1]);
     const past = SentimentValue.parse((await app.inject(`/api/v1/sentiment?window=1h&as_of=${new Date(Date.now() - 86_400_000).toISOString()}`)).json());
     assert.equal(past.n, 0);
     assert.equal(past.value, null);
@@ -96,6 +103,9 @@ describe('live REST routes', () => {
     assert.ok(body.points.length > 0);
     assert.ok(body.points.every((p, i) => i === 0 || p.time > body.points[i - 1]!.time), 'oldest first');
     assert.equal(HistoryResponse.parse((await app.inject('/api/v1/sentiment/history?span=7d')).json()).resolution, '1h');
+    const eth = HistoryResponse.parse((await app.inject('/api/v1/sentiment/history?span=24h&resolution=5m&asset=ETH')).json());
+    assert.equal(eth.asset, 'ETH');
+    assert.ok(eth.points.length > 0 && eth.points.every((p) => p.n === 1 && p.value === -0.2));
     const big = await app.inject('/api/v1/sentiment/history?span=30d&resolution=1m');
     assert.equal(big.statusCode, 400);
     assert.match(big.json<{ error: string }>().error, /points/);
@@ -106,7 +116,10 @@ describe('live REST routes', () => {
     assert.equal(res.statusCode, 200);
     const body = WhyResponse.parse(res.json());
     assert.equal(body.current.n, 2);
-    assert.ok(body.items.length <= 5);
+    assert.equal(body.previous.n, 1);
+    assert.ok(body.change !== null);
+    const sum = body.items.reduce((a, i) => a + i.contribution, 0);
+    assert.ok(Math.abs(sum - body.change) < 1e-9, 'contributions add up to the change');
   });
 
   test('GET /api/v1/items: newest first, limited and filtered', async () => {
@@ -145,6 +158,30 @@ describe('live REST routes', () => {
     const off = await bare.inject({ method: 'POST', url: '/api/v1/score', payload: { texts: ['a'] } });
     assert.equal(off.statusCode, 503);
     assert.equal(off.json<{ code: string }>().code, 'SCORER_UNAVAILABLE');
+  });
+
+  test('POST /api/v1/sql: 404 unless a token is configured; then Bearer only, read-only, errors as 400', async () => {
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/sql', payload: { query: 'SELECT 1' } })).statusCode, 404);
+    const token = 'a-token-of-enough-length';
+    const withSql = await build({ http: { sqlToken: token } });
+    extra.push(withSql);
+    const sql = (query: string, auth?: string) =>
+      withSql.inject({ method: 'POST', url: '/api/v1/sql', payload: { query }, headers: auth ? { authorization: auth } : {} });
+    const denied = await sql('SELECT 1');
+    assert.equal(denied.statusCode, 401);
+    assert.equal(denied.headers['www-authenticate'], 'Bearer');
+    assert.equal((await sql('SELECT 1', 'Bearer wrong-token-of-enough-length')).statusCode, 401);
+    const ok = await sql('SELECT count() AS n FROM barometer.scored_items', `Bearer ${token}`);
+    assert.equal(ok.statusCode, 200);
+    const body = SqlResponse.parse(ok.json());
+    assert.deepEqual(body.rows, [{ n: 3 }]);
+    assert.equal(body.truncated, false);
+    const write = await sql('DROP TABLE barometer.scored_items', `Bearer ${token}`);
+    assert.equal(write.statusCode, 400);
+    assert.equal(write.json<{ code: string }>().code, 'SQL_REJECTED');
+    const broken = await sql('SELECT nope FROM nowhere', `Bearer ${token}`);
+    assert.equal(broken.statusCode, 400);
+    assert.equal(broken.json<{ code: string }>().code, 'SQL_FAILED');
   });
 
   test('GET /metrics: Prometheus text from the registry it was handed', async () => {

@@ -19,6 +19,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@barometer/sche
 import { DEFAULT_HTTP_SETTINGS, type HttpSettings } from './config.ts';
 import { apiRoutes } from './api-routes.ts';
 import { scoreRoute, type Scorer } from './score-route.ts';
+import { sqlRoute } from './sql-route.ts';
 
 /** What the gateway keeps per connection; socket.io restores it with the rooms on a recovered connection. */
 export interface SocketData {
@@ -59,6 +60,9 @@ interface HttpError {
   expose?: boolean;
 }
 
+/** Errors thrown below the routes (analytics) carry a stable code; these are the caller's fault. */
+const STATUS_BY_CODE: Record<string, number> = { INVALID_QUERY: 400, SQL_REJECTED: 400, SQL_FAILED: 400 };
+
 /** True when a browser's Origin is the gateway itself or on the allowlist; non-browser clients send none. */
 function originAllowed(origin: string | undefined, host: string | undefined, allow: readonly string[]): boolean {
   if (!origin) return true;
@@ -83,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: LiveApp; io: LiveS
 
   // One error handler: everything is logged; a client error says what was wrong, a server error leaks nothing.
   app.setErrorHandler((err: HttpError, req, reply) => {
-    const status = err.validation ? 400 : (err.statusCode ?? 500);
+    const status = err.validation ? 400 : (err.statusCode ?? (err.code ? STATUS_BY_CODE[err.code] : undefined) ?? 500);
     if (status >= 500 && !err.expose) {
       req.log.error({ err }, 'request failed');
       return reply.status(status).send({ error: 'internal error', code: 'INTERNAL' });
@@ -122,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: LiveApp; io: LiveS
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Barometer live gateway', version: '1', description: 'Real-time crypto and finance news sentiment. The socket.io contract is described in live/README.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
   });
@@ -169,6 +174,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: LiveApp; io: LiveS
 
   await app.register(apiRoutes, { prefix: '/api/v1', clickhouse: deps.clickhouse, sources: deps.sources });
   await app.register(scoreRoute, { prefix: '/api/v1', scorer: deps.scorer, rateLimit: http.rateLimitExpensive });
+  // Off unless a token is configured, and then indistinguishable from a route that never existed (404).
+  if (http.sqlToken) {
+    await app.register(sqlRoute, { prefix: '/api/v1', clickhouse: deps.clickhouse, token: http.sqlToken, rateLimit: http.rateLimitExpensive });
+  }
 
   if (deps.staticDir && existsSync(deps.staticDir)) {
     await app.register(fastifyStatic, { root: deps.staticDir, wildcard: false });

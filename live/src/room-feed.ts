@@ -4,7 +4,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ScoredItem } from '@barometer/schemas/items';
 import type { SentimentPoint, SentimentValue } from '@barometer/schemas/api';
 import type { SentimentSnapshot, SentimentTick } from '@barometer/schemas/socket';
-import { queryHistory, queryLatestItems, querySentiment, querySentimentDetail } from './analytics-shim.ts';
+import { queryLatestItems } from '@barometer/analytics/scored-items';
+import { queryHistory, querySentiment, querySentimentDetail } from '@barometer/analytics/sentiment';
 
 export interface RoomFeedDeps {
   clickhouse: ClickHouseClient;
