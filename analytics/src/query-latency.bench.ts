@@ -61,7 +61,7 @@ try {
           0                                                                    AS shadow,
           published_at                                                         AS scored_at
       FROM numbers(${ROWS})`,
-    clickhouse_settings: { max_insert_threads: 2 },
+    clickhouse_settings: { max_insert_threads: '2' },
   });
   const insertS = (performance.now() - t0) / 1000;
   console.log(`inserted ${ROWS.toLocaleString('en')} rows (with rollups) in ${insertS.toFixed(1)} s: ${Math.round(ROWS / insertS).toLocaleString('en')} rows/s`);

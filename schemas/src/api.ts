@@ -205,3 +205,32 @@ export type SourceHealth = z.infer<typeof SourceHealth>;
 
 export const SourcesResponse = z.object({ sources: z.array(SourceHealth) });
 export type SourcesResponse = z.infer<typeof SourcesResponse>;
+
+/** A human label of one item, as stored in `barometer.labels` and exchanged by export/import. */
+export const ItemLabel = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/, 'item id must be 32 lowercase hex characters'),
+  label: SentimentLabel,
+  annotator: z.string().min(1).max(100),
+  labeled_at: UtcInstant,
+  origin: z.enum(['ui', 'import']).default('ui'),
+});
+export type ItemLabel = z.infer<typeof ItemLabel>;
+
+/** A label with the item's text: one row of the export (CSV columns, JSONL objects). */
+export const LabeledText = ItemLabel.extend({ text: z.string() });
+export type LabeledText = z.infer<typeof LabeledText>;
+
+/** Drift of one input or output feature between a reference window and the current one. */
+export const DriftReport = z.object({
+  feature: z.enum(['label', 'length']),
+  /** Population stability index: Σ (cur − ref) · ln(cur / ref) over buckets; > threshold = drift. */
+  psi: z.number().min(0).nullable(),
+  threshold: z.number(),
+  drifted: z.boolean(),
+  ref_n: z.number().int().min(0),
+  cur_n: z.number().int().min(0),
+  buckets: z.array(z.object({ bucket: z.string(), ref_share: z.number(), cur_share: z.number() })),
+  reference: z.object({ start: UtcInstant, end: UtcInstant }),
+  current: z.object({ start: UtcInstant, end: UtcInstant }),
+});
+export type DriftReport = z.infer<typeof DriftReport>;
