@@ -26,6 +26,7 @@ FROM
             sumMerge(score_sq_sum)                                        AS b_sq
         FROM barometer.sentiment_minute_state
         WHERE asset = {asset: String}
+        AND (({model_version: String} = '' AND shadow = 0) OR model_version = {model_version: String})
           AND ({source: String} = '' OR source = {source: String})
           AND minute >= first_bucket - toIntervalSecond({window_s: UInt32})
           AND minute <  last_bucket + toIntervalSecond({step: UInt32})

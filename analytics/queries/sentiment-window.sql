@@ -1,7 +1,8 @@
 -- The index over a window, from the per-minute rollups: the count, sum and sum of squares of the
 -- counted scores (one per story, live model) over the whole UTC minutes from as_of's minute back
 -- `minutes - 1` minutes, the same over the 20 days ending at as_of (the baseline), and how many items
--- fall in as_of's own minute. `asset` '' = all items; `source` '' = every source.
+-- fall in as_of's own minute. `asset` '' = all items; `source` '' = every source; `model_version`
+-- '' = the live model (shadow = 0), else that version's rows (to compare a candidate with it).
 -- Output names differ from the state columns so no alias shadows a column.
 -- Same numbers as GET /api/v1/sentiment, the gauge and docs/queries.sql.
 WITH
@@ -17,6 +18,7 @@ SELECT
     sumMergeIf(score_sum, minute >= baseline_start)                AS baseline_sum
 FROM barometer.sentiment_minute_state
 WHERE asset = {asset: String}
+  AND (({model_version: String} = '' AND shadow = 0) OR model_version = {model_version: String})
   AND ({source: String} = '' OR source = {source: String})
   AND minute >= least(start_minute, baseline_start)
   AND minute <= end_minute

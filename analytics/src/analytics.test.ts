@@ -170,6 +170,23 @@ describe('analytics on chDB', () => {
     assert.equal(hour.n, 3, 'the rollups count each item once');
   });
 
+  test('shadow rows stay out of the index but can be compared; a model swap does not rescore', async () => {
+    const at = new Date(Date.UTC(2026, 7, 1, 12, 0, 0));
+    const live = [item(300, new Date(at.getTime() - MIN), 0.5), item(301, new Date(at.getTime() - 2 * MIN), 0.1)];
+    await insertScoredItems(ch, live, 'live-300');
+    const candidate = live.map((i) => ({ ...i, score: -0.5, negative: 0.5, neutral: 0.5, positive: 0, model_version: 'cand-2' }));
+    assert.deepEqual(await insertScoredItems(ch, candidate, 'shadow-300', { shadow: true }), { inserted: 2, skipped: 0 });
+    assert.deepEqual(await insertScoredItems(ch, candidate, 'shadow-300b', { shadow: true }), { inserted: 0, skipped: 2 });
+    const index = await querySentiment(ch, { window: '1h', asOf: at });
+    assert.deepEqual([index.n, index.value], [2, 0.3]);
+    const underCandidate = await querySentiment(ch, { window: '1h', modelVersion: 'cand-2', asOf: at });
+    assert.deepEqual([underCandidate.n, underCandidate.value], [2, -0.5]);
+    // After a promotion the new live version meets items the old one already scored: they are skipped.
+    const promoted = candidate.map((i) => ({ ...i, model_version: 'cand-2' }));
+    assert.deepEqual(await insertScoredItems(ch, promoted, 'live-300-again'), { inserted: 0, skipped: 2 });
+    assert.equal((await querySentiment(ch, { window: '1h', asOf: at })).n, 2);
+  });
+
   test('latest items come back in the wire shape, newest first', async () => {
     const latest = await queryLatestItems(ch, { limit: 3 });
     assert.equal(latest.length, 3);

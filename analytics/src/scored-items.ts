@@ -28,17 +28,25 @@ function itemRow(item: ScoredItem) {
   };
 }
 
-function scoreRow(item: ScoredItem) {
+function scoreRow(item: ScoredItem, shadow: boolean) {
   const { v: _v, url, ...rest } = item;
-  return { ...rest, url: url ?? '', shadow: 0 };
+  return { ...rest, url: url ?? '', shadow: shadow ? 1 : 0 };
 }
 
 const IdRow = z.object({ id: z.string() });
 
-/** The ids among `ids` that the live model has already scored. */
-export async function queryScoredIds(client: ClickHouseClient, ids: readonly string[]): Promise<Set<string>> {
+/** The ids among `ids` already scored by a live model, or (shadow) by this shadow model version. */
+export async function queryScoredIds(
+  client: ClickHouseClient,
+  ids: readonly string[],
+  o: { shadow?: boolean; modelVersion?: string } = {},
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rs = await client.query({ query: sqlFile('scored-ids'), query_params: { ids }, format: 'JSONEachRow' });
+  const rs = await client.query({
+    query: sqlFile('scored-ids'),
+    query_params: { ids, shadow: o.shadow ? 1 : 0, model_version: o.modelVersion ?? '' },
+    format: 'JSONEachRow',
+  });
   return new Set(z.array(IdRow).parse(await rs.json()).map((r) => r.id));
 }
 
@@ -56,29 +64,47 @@ export interface InsertResult {
  * before the offset commit), and `dedupToken` (derived from topic, partition and offsets) makes a
  * retried INSERT of the same rows a no-op in the table and in the rollups it feeds.
  */
+export interface InsertOptions {
+  /** Rows of a candidate model scoring beside the live one: kept and rolled up, never in the index. */
+  shadow?: boolean;
+  /**
+   * Off only in the chaos suite's negative control, which must see doubles: skips the already-scored
+   * check and makes every token unique.
+   */
+  dedup?: boolean;
+}
+
 export async function insertScoredItems(
   client: ClickHouseClient,
   items: readonly ScoredItem[],
   dedupToken: string,
+  opts: InsertOptions = {},
 ): Promise<InsertResult> {
   if (items.length === 0) return { inserted: 0, skipped: 0 };
+  const dedup = opts.dedup ?? true;
+  const shadow = opts.shadow ?? false;
+  const token = dedup ? dedupToken : `${dedupToken}/${crypto.randomUUID()}`;
   try {
     const unique = [...new Map(items.map((i) => [i.id, i])).values()];
-    const already = await queryScoredIds(client, unique.map((i) => i.id));
+    const already = dedup
+      ? await queryScoredIds(client, unique.map((i) => i.id), { shadow, modelVersion: unique[0]!.model_version })
+      : new Set<string>();
     const fresh = unique.filter((i) => !already.has(i.id));
-    await client.insert({
-      table: 'barometer.items',
-      values: unique.map(itemRow),
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplication_token: `${dedupToken}/items` },
-    });
+    if (!shadow) {
+      await client.insert({
+        table: 'barometer.items',
+        values: unique.map(itemRow),
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplication_token: `${token}/items` },
+      });
+    }
     if (fresh.length > 0) {
       await client.insert({
         table: 'barometer.scores',
-        values: fresh.map(scoreRow),
+        values: fresh.map((i) => scoreRow(i, shadow)),
         format: 'JSONEachRow',
         clickhouse_settings: {
-          insert_deduplication_token: `${dedupToken}/scores`,
+          insert_deduplication_token: `${token}/scores`,
           // The rollups must drop a retried block too, or a retry after a timeout would double them.
           deduplicate_blocks_in_dependent_materialized_views: 1,
         },

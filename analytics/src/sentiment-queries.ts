@@ -27,6 +27,8 @@ export interface SentimentFilter {
   asset?: string | null | undefined;
   /** Source (outlet or account); undefined/null = every source. */
   source?: string | null | undefined;
+  /** A model version's rows (live or shadow), to compare versions; undefined = the live model. */
+  modelVersion?: string | undefined;
   asOf: Date;
 }
 
@@ -66,6 +68,7 @@ export async function querySentimentDetail(
       minutes: WINDOW_MINUTES[f.window],
       asset: f.asset ?? '',
       source: f.source ?? '',
+      model_version: f.modelVersion ?? '',
     },
     format: 'JSONEachRow',
   });
@@ -122,6 +125,8 @@ export interface HistoryFilter {
   resolution?: Resolution | undefined;
   asset?: string | null | undefined;
   source?: string | null | undefined;
+  /** A model version's rows (live or shadow); undefined = the live model. */
+  modelVersion?: string | undefined;
   asOf: Date;
 }
 
@@ -152,6 +157,7 @@ export async function queryHistory(client: ClickHouseClient, f: HistoryFilter): 
       range_s: windowS - step,
       asset: f.asset ?? '',
       source: f.source ?? '',
+      model_version: f.modelVersion ?? '',
     },
     format: 'JSONEachRow',
   });
