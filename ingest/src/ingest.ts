@@ -96,6 +96,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const metrics = ingestMetricsOf(deps.metrics);
   // id -> the source that first published it: a re-read of the same feed is not a duplicate, another outlet's copy is.
   const seen = createBoundedMap<string>(deps.seenCapacity ?? 200_000);
+  const duplicatesCounted = createBoundedMap<true>(Math.max(1000, (deps.seenCapacity ?? 200_000) >> 2));
   const flushMs = deps.healthFlushMs ?? 5_000;
   const heartbeatMs = deps.healthHeartbeatMs ?? 30_000;
 
@@ -165,7 +166,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     const id = itemIdOf(title);
     const first = seen.get(id);
     if (first !== undefined || batch.has(id)) {
-      if (first !== undefined && first !== source.id) metrics.duplicates.inc();
+      // Another outlet's copy is counted once, not again on every re-read of that outlet's feed.
+      const key = `${source.id}\n${id}`;
+      if (first !== undefined && first !== source.id && duplicatesCounted.get(key) === undefined) {
+        duplicatesCounted.set(key, true);
+        metrics.duplicates.inc();
+      }
       return null;
     }
     // Remembered even when filtered, so a filtered headline is counted once, not on every re-read.
