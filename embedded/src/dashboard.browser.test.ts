@@ -1,46 +1,99 @@
-// The dashboard in real headless Chromium against the real embedded stack: it renders the gauge,
-// chart and headlines, and updates without reload when a new item is scored.
+// The dashboard in real headless Chromium (Debian's package, driven by playwright-core) against the
+// real embedded stack: Kafka, the scoring consumer, chDB and the gateway serving the production build.
+// Screenshots land in test-results/ for CI to keep as artifacts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadHeadlines, startFeedServer, startTestStack, type FeedServer, type TestStack } from './test-support.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { z } from 'zod';
+import { ItemsResponse, ScoreResponse } from '@barometer/schemas/api';
+import type { RawItem } from '@barometer/schemas/items';
+import { startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../frontend/dist', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../test-results', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+const Fixture = z.object({
+  bitcoin: z.array(z.string()).min(1),
+  ethereum: z.array(z.string()).min(1),
+  other: z.array(z.string()),
+  live: z.array(z.string()).min(1),
+});
+
+async function loadFixture() {
+  const raw: unknown = JSON.parse(await readFile(new URL('./fixtures/dashboard-headlines.json', import.meta.url), 'utf8'));
+  return Fixture.parse(raw);
+}
+
+/**
+ * A raw item as a source plug-in that does not strip markup would publish it. The RSS path removes tags
+ * at ingestion, so this is how a `<script>` title can still reach the page: the page must not trust it.
+ */
+function rawItemTitled(title: string): RawItem {
+  const id = createHash('md5').update(title).digest('hex');
+  const now = new Date().toISOString();
+  return {
+    v: 1,
+    id,
+    title,
+    url: 'https://news.example.com/xss',
+    source: 'markup-wire.example',
+    source_kind: 'social',
+    published_at: now,
+    ingested_at: now,
+    assets: [],
+    story_id: id,
+    lang: 'en',
+  };
+}
+
+const attr = (page: Page, testId: string, name: string) => page.getByTestId(testId).first().getAttribute(name);
+
 describe('dashboard in headless Chromium', () => {
   let feed: FeedServer;
   let stack: TestStack;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
-  let headlines: Awaited<ReturnType<typeof loadHeadlines>>;
+  let fixture: Awaited<ReturnType<typeof loadFixture>>;
+  let initial: string[];
+
+  /** What the gateway stored, newest first: the page must show the same. */
+  const itemsFor = async (asset: string | null) => {
+    const res = await fetch(`${stack.address}/api/v1/items?limit=100${asset ? `&asset=${asset}` : ''}`);
+    return ItemsResponse.parse(await res.json()).items;
+  };
+
+  /** The overall 24 h item count the gateway reports. */
+  const overallN = async () => {
+    const res = await fetch(`${stack.address}/api/v1/sentiment?window=24h`);
+    return ((await res.json()) as { n: number }).n;
+  };
 
   before(async () => {
     assert.ok(existsSync(`${STATIC_DIR}/index.html`), 'the dashboard is built (npm run build -w @barometer/frontend)');
     assert.ok(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (apt-get install chromium)`);
     await mkdir(RESULTS, { recursive: true });
-    headlines = await loadHeadlines();
+    fixture = await loadFixture();
+    initial = [...fixture.bitcoin, ...fixture.ethereum, ...fixture.other];
     feed = await startFeedServer();
-    feed.serve(headlines.round1);
+    feed.serve(initial);
     stack = await startTestStack(feed.url, STATIC_DIR);
-    // Round 1 is scored before the page opens, so the first snapshot already has history.
+    // Scored before the page opens, so the first snapshot already has history.
     await stack.ingest.pollAll();
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const res = await fetch(`${stack.address}/api/v1/sentiment?window=24h`).then((r) => r.json() as Promise<{ n: number }>);
-      if (res.n >= headlines.round1.length) break;
-      if (Date.now() > deadline) throw new Error('round 1 was not scored in time');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor('the first headlines to be scored', 60_000, async () => ((await overallN()) >= initial.length ? true : undefined));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+    page = await context.newPage();
+    page.on('pageerror', (err) => console.error('page error:', err));
   });
 
   after(async () => {
@@ -49,45 +102,160 @@ describe('dashboard in headless Chromium', () => {
     await feed?.close();
   });
 
-  test('renders the gauge, the chart and the headlines, then updates live', async () => {
+  test('renders the gauge, the chart and the headlines', async () => {
     await page.goto(stack.address);
     await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
-    await page.locator('[data-testid=headline]').nth(headlines.round1.length - 1).waitFor({ timeout: 15_000 });
-    const index = await page.locator('[data-testid=gauge]').getAttribute('data-index');
-    assert.match(index ?? '', /^\d+$/, 'the gauge shows an index');
-    const pointsBefore = Number(await page.locator('[data-testid=chart]').getAttribute('data-points'));
-    assert.ok(pointsBefore >= 1, 'the chart has history');
-    assert.ok(await page.locator('[data-testid=chart] canvas').count() > 0, 'lightweight-charts drew on a canvas');
+    await page.getByTestId('headline').nth(initial.length - 1).waitFor({ timeout: 15_000 });
+    assert.match((await attr(page, 'gauge', 'data-index')) ?? '', /^\d+$/, 'the gauge shows an index');
+    assert.equal(Number(await attr(page, 'gauge', 'data-n')), initial.length, 'the gauge counts the items');
+    assert.match((await page.getByTestId('gauge-band').textContent()) ?? '', /^\d+–\d+$/, 'the gauge shows the 95 % range');
+    assert.equal(await page.getByTestId('compare').locator('dt').count(), 3, 'yesterday / last week / last month');
+    await page.locator('[data-testid=chart][data-status=ready]').waitFor({ timeout: 15_000 });
+    assert.ok(Number(await attr(page, 'chart', 'data-points')) >= 1, 'the chart has history');
+    assert.ok((await page.locator('[data-testid=chart] canvas').count()) > 0, 'lightweight-charts drew on a canvas');
+    await page.locator('[data-testid=why][data-state=ready]').waitFor({ timeout: 15_000 });
+    assert.ok((await page.getByTestId('freshness-row').count()) >= 1, 'per-source freshness');
     await page.screenshot({ path: `${RESULTS}/dashboard-initial.png`, fullPage: true });
+  });
 
-    feed.serve([...headlines.round1, ...headlines.round2]);
+  test('a newly scored item appears in the list and moves the chart, without reload', async () => {
+    // A marker on window survives only if the page is never reloaded.
+    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    const updatesBefore = Number(await attr(page, 'chart', 'data-updates'));
+    const nBefore = Number(await attr(page, 'gauge', 'data-n'));
+
+    feed.serve([...initial, ...fixture.live]);
     await stack.ingest.pollAll();
-    const newest = headlines.round2[0]!;
-    await page.locator('[data-testid=headline]', { hasText: newest }).waitFor({ timeout: 30_000 });
-    // The value moved (bad news) and the chart got the tick, without a reload.
+    const newest = fixture.live[0]!;
+    const row = page.getByTestId('headline').filter({ hasText: newest });
+    await row.waitFor({ timeout: 30_000 });
+    // The label shown is the one the pipeline stored, and the badge reveals the probabilities on hover.
+    const stored = await itemsFor(null);
+    const scored = stored.find((item) => item.title === newest);
+    assert.ok(scored, 'the new item is stored');
+    assert.equal(await row.getAttribute('data-label'), scored.label);
+    await row.locator('.label-badge').hover();
+    const tooltip = row.getByRole('tooltip');
+    await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.match((await tooltip.textContent()) ?? '', new RegExp(`negative ${Math.round(scored.negative * 100)}%`));
     await page.waitForFunction(
-      (before) => document.querySelector('[data-testid=gauge]')?.getAttribute('data-index') !== before,
-      index,
+      (before) => Number(document.querySelector('[data-testid=chart]')?.getAttribute('data-updates')) > before,
+      updatesBefore,
       { timeout: 15_000 },
     );
-    const label = await page.locator('[data-testid=headline]', { hasText: newest }).getAttribute('data-label');
-    assert.equal(label, 'negative');
-    const n = await page.locator('[data-testid=headline]').count();
-    assert.equal(n, headlines.round1.length + headlines.round2.length);
     await page.waitForFunction(
-      (before) => Number(document.querySelector('[data-testid=chart]')?.getAttribute('data-updates') ?? '0') > 0 ||
-        Number(document.querySelector('[data-testid=chart]')?.getAttribute('data-points')) !== before,
-      pointsBefore,
+      (before) => Number(document.querySelector('[data-testid=gauge]')?.getAttribute('data-n')) > before,
+      nBefore,
       { timeout: 15_000 },
     );
+    assert.equal(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument), true, 'no reload');
     await page.screenshot({ path: `${RESULTS}/dashboard-updated.png`, fullPage: true });
   });
 
-  test('is usable at 375 px without horizontal scroll', async () => {
-    await page.setViewportSize({ width: 375, height: 800 });
-    await page.waitForTimeout(300);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px`);
-    await page.screenshot({ path: `${RESULTS}/dashboard-375.png`, fullPage: true });
+  test('switching asset changes the numbers, the list and the URL', async () => {
+    // Waits on ingest's asset tagging: the Bitcoin headlines must carry BTC and the Ethereum ones ETH.
+    const expected = { BTC: fixture.bitcoin, ETH: fixture.ethereum };
+    const viewOf = async (asset: 'BTC' | 'ETH') => {
+      await page.getByTestId(`asset-${asset}`).check();
+      await page.waitForURL((url) => url.searchParams.get('asset') === asset);
+      await page.waitForFunction(
+        (n) =>
+          document.querySelector('main')?.getAttribute('data-asset') === n.asset &&
+          Number(document.querySelector('[data-testid=gauge]')?.getAttribute('data-n')) === n.count,
+        { asset, count: expected[asset].length },
+        { timeout: 15_000 },
+      );
+      const titles = await page.getByTestId('headline-title').allTextContents();
+      assert.deepEqual(new Set(titles), new Set(expected[asset]), `the list holds the ${asset} headlines`);
+      await page.locator('[data-testid=chart][data-status=ready]').waitFor({ timeout: 15_000 });
+      // The gauge's number is this asset's: the mean score of its items (one per story).
+      const items = (await itemsFor(asset)).filter((item) => expected[asset].includes(item.title));
+      const mean = items.reduce((sum, item) => sum + item.score, 0) / items.length;
+      const value = Number(await attr(page, 'gauge', 'data-value'));
+      assert.ok(Math.abs(value - mean) < 1e-4, `${asset} gauge value ${value} is the mean score of its items, ${mean}`);
+      return value;
+    };
+
+    const btc = await viewOf('BTC');
+    await page.screenshot({ path: `${RESULTS}/dashboard-btc.png`, fullPage: true });
+    const eth = await viewOf('ETH');
+    assert.notEqual(btc, eth, 'BTC and ETH show different numbers');
+    const overall = Number(await page.evaluate(async () => ((await (await fetch('/api/v1/sentiment?window=24h')).json()) as { value: number }).value));
+    assert.notEqual(eth, overall, 'an asset view is not the overall number');
+
+    // Back returns to BTC; a deep link opens the view it names.
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelector('main')?.getAttribute('data-asset') === 'BTC');
+    await page.goto(`${stack.address}/?asset=ETH&span=7d`);
+    assert.equal(await page.getByTestId('asset-ETH').isChecked(), true);
+    assert.equal(await page.getByTestId('span-7d').isChecked(), true);
+    await page.locator('[data-testid=chart][data-status=ready]').waitFor({ timeout: 15_000 });
+
+    // Keyboard: the picker is one radio group; arrow keys move the selection.
+    await page.getByTestId('asset-ETH').focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForURL((url) => url.searchParams.get('asset') === 'BTC');
+  });
+
+  test('a headline containing <script> shows as text', async () => {
+    await page.goto(stack.address);
+    await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
+    const title = `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Solana outage halts network for hours`;
+    const kafka = new Kafka({ brokers: stack.brokers, clientId: 'dashboard-test', logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      const item = rawItemTitled(title);
+      await producer.send({ topic: stack.topics.raw, messages: [{ key: item.id, value: JSON.stringify(item) }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const row = page.getByTestId('headline').filter({ hasText: '<script>window.__xss' });
+    await row.waitFor({ timeout: 30_000 });
+    assert.equal(await row.getByTestId('headline-title').textContent(), title, 'the title is shown verbatim, as text');
+    assert.equal(await page.locator('[data-testid=headlines] script, [data-testid=headlines] img').count(), 0, 'no markup was created');
+    assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined, 'nothing ran');
+    const link = row.locator('a');
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    assert.equal(await link.getAttribute('target'), '_blank');
+  });
+
+  test('the model box scores a sentence', async () => {
+    const text = 'Bitcoin soars to a record high as investors pile in';
+    const direct = await fetch(`${stack.address}/api/v1/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ texts: [text] }),
+    });
+    const expected = ScoreResponse.parse(await direct.json()).results[0]!;
+    await page.getByLabel('Type a headline').fill(text);
+    await page.getByRole('button', { name: 'Score' }).click();
+    const result = page.locator('[data-testid=score-result] [data-label]');
+    await result.waitFor({ timeout: 15_000 });
+    assert.equal(await result.getAttribute('data-label'), expected.label);
+    assert.match((await result.textContent()) ?? '', new RegExp(`positive\\s*${Math.round(expected.positive * 100)}%`));
+  });
+
+  test('is usable at 375 px without horizontal scroll, in both themes', async () => {
+    const phone = await context.newPage();
+    try {
+      await phone.setViewportSize({ width: 375, height: 812 });
+      await phone.goto(`${stack.address}/?asset=BTC`);
+      await phone.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
+      await phone.locator('[data-testid=chart][data-status=ready]').waitFor({ timeout: 15_000 });
+      await phone.getByTestId('headline').first().waitFor({ timeout: 15_000 });
+      const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok((await overflow()) <= 0, `horizontal overflow of ${await overflow()}px`);
+      await phone.screenshot({ path: `${RESULTS}/dashboard-375-dark.png`, fullPage: true });
+
+      await phone.getByRole('radio', { name: 'Light' }).check();
+      await phone.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+      const background = await phone.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      assert.equal(background, 'rgb(246, 248, 250)', 'the light palette applies');
+      assert.ok((await overflow()) <= 0, `horizontal overflow of ${await overflow()}px in the light theme`);
+      await phone.screenshot({ path: `${RESULTS}/dashboard-375-light.png`, fullPage: true });
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -78,7 +78,7 @@ export function SentimentGauge({ value, compare, subject, status }: SentimentGau
     description?.words ?? (status === 'unavailable' ? 'unavailable' : value === null ? 'waiting for data…' : 'no items yet');
 
   return (
-    <div className="gauge" data-testid="gauge" data-index={index ?? ''} data-tone={description?.tone ?? ''} data-n={value?.n ?? ''}>
+    <div className="gauge" data-testid="gauge" data-index={index ?? ''} data-tone={description?.tone ?? ''} data-n={value?.n ?? ''} data-value={value?.value ?? ''}>
       <svg
         className="gauge-dial"
         viewBox="0 0 200 112"
