@@ -7,6 +7,7 @@ import { createIngest, type Ingest } from './ingest.ts';
 import { createSsrfGuard } from './ssrf-guard.ts';
 import { createRssSources } from './rss-source.ts';
 import { tagAssets } from './asset-tagger.ts';
+import { createStoryGrouper } from './story-grouper.ts';
 import { filtersOf, rssScheduleOf, type IngestConfig } from './config.ts';
 
 export interface IngestWiring {
@@ -24,6 +25,7 @@ export function createIngestFromConfig(config: IngestConfig, deps: IngestWiring)
     ...deps,
     sources,
     tagAssets,
+    stories: createStoryGrouper(),
     filters: filtersOf(config),
     seenCapacity: config.BAROMETER_INGEST_SEEN_CAPACITY,
   });
