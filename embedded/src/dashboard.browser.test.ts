@@ -190,6 +190,7 @@ describe('dashboard in headless Chromium', () => {
     assert.equal(await page.getByTestId('asset-ETH').isChecked(), true);
     assert.equal(await page.getByTestId('span-7d').isChecked(), true);
     await page.locator('[data-testid=chart][data-status=ready]').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${RESULTS}/dashboard-eth-7d.png`, fullPage: true });
 
     // Keyboard: the picker is one radio group; arrow keys move the selection.
     await page.getByTestId('asset-ETH').focus();

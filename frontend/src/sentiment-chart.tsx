@@ -159,6 +159,7 @@ export function SentimentChart({ asset, span, feed, epoch, theme, showVolume }: 
     const line = chart.addSeries(LineSeries, {
       color: colors.line,
       lineWidth: 2,
+      priceFormat: { type: 'price', precision: 1, minMove: 0.1 },
       priceLineVisible: false,
       lastValueVisible: true,
       autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => withMinimumSpan(original()),

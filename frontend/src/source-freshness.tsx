@@ -19,25 +19,34 @@ interface Row {
   detail: string | null;
 }
 
-function rowsFromHealth(sources: readonly SourceHealth[]): Row[] {
+/** The newest publication time per source among the headlines this page has seen. */
+function newestBySource(items: readonly ScoredItem[]): Map<string, string> {
+  const newest = new Map<string, string>();
+  for (const item of items) {
+    const seen = newest.get(item.source);
+    if (!seen || seen < item.published_at) newest.set(item.source, item.published_at);
+  }
+  return newest;
+}
+
+const later = (a: string | null, b: string | undefined): string | null => (b && (!a || b > a) ? b : a);
+
+/** Health reports come every poll; a headline seen since then is fresher evidence, so the later of the two wins. */
+function rowsFromHealth(sources: readonly SourceHealth[], items: readonly ScoredItem[]): Row[] {
+  const seen = newestBySource(items);
   return sources
     .map((s) => ({
       key: s.id,
       name: s.name,
       status: s.status,
-      lastItemAt: s.last_item_at,
+      lastItemAt: later(s.last_item_at, seen.get(s.name)),
       detail: s.status === 'failing' ? `failing ${s.consecutive_failures}× ${s.last_error ? `: ${s.last_error}` : ''}` : null,
     }))
     .sort((a, b) => (b.lastItemAt ?? '').localeCompare(a.lastItemAt ?? ''));
 }
 
 function rowsFromItems(items: readonly ScoredItem[]): Row[] {
-  const newest = new Map<string, string>();
-  for (const item of items) {
-    const seen = newest.get(item.source);
-    if (!seen || seen < item.published_at) newest.set(item.source, item.published_at);
-  }
-  return [...newest]
+  return [...newestBySource(items)]
     .map(([source, at]) => ({ key: source, name: source, status: 'seen' as const, lastItemAt: at, detail: null }))
     .sort((a, b) => (b.lastItemAt ?? '').localeCompare(a.lastItemAt ?? ''));
 }
@@ -68,7 +77,7 @@ export function SourceFreshness({ items }: { items: readonly ScoredItem[] }) {
   }, []);
 
   const fromHealth = health?.ok === true;
-  const rows = fromHealth ? rowsFromHealth(health.data.sources) : rowsFromItems(items);
+  const rows = fromHealth ? rowsFromHealth(health.data.sources, items) : rowsFromItems(items);
   return (
     <div data-testid="freshness" data-origin={fromHealth ? 'sources' : 'items'}>
       {rows.length === 0 ? (
