@@ -85,6 +85,8 @@ export async function startTestStack(feedUrl: string, staticDir?: string): Promi
       BAROMETER_POLL_INTERVAL_S: '3600',
       BAROMETER_FEED_TIMEOUT_S: '5',
       BAROMETER_INGEST_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      // No network in tests: the social sources stay off (they still appear in health as disabled).
+      BAROMETER_MASTODON_ENABLED: 'false',
     }),
     modelDir: defaultModelDir,
     onnxThreads: 1,

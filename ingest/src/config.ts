@@ -4,6 +4,7 @@ import { CommonConfig, parseConfig } from '@barometer/runtime/config';
 import { resolveFeedEntries, type FeedEntry } from './feed-list.ts';
 import type { QualityFilters } from './quality-filters.ts';
 import type { RssScheduleOptions } from './rss-source.ts';
+import { SocialConfig } from './social-config.ts';
 
 const list = z
   .string()
@@ -40,7 +41,7 @@ export const IngestConfig = CommonConfig.extend({
   BAROMETER_INGEST_SEEN_CAPACITY: z.coerce.number().int().min(1000).max(10_000_000).default(200_000),
   /** Port of the /metrics and /healthz server when ingest runs on its own. */
   BAROMETER_INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
-});
+}).extend(SocialConfig.shape);
 export type IngestConfig = z.infer<typeof IngestConfig> & { feeds: FeedEntry[] };
 
 export function loadIngestConfig(source: NodeJS.ProcessEnv = process.env): IngestConfig {

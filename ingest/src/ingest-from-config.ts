@@ -1,5 +1,6 @@
-// Builds the whole ingest service from its parsed config: the SSRF guard, one source per feed, and the
-// pipeline. Shared by ingest's own main.ts and the embedded stack; touches nothing until started.
+// Builds the whole ingest service from its parsed config: the SSRF guard, one source per feed, the
+// social sources (X, Mastodon), and the pipeline. Shared by ingest's own main.ts and the embedded
+// stack; touches nothing until started.
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -8,6 +9,7 @@ import { createSsrfGuard } from './ssrf-guard.ts';
 import { createRssSources } from './rss-source.ts';
 import { tagAssets } from './asset-tagger.ts';
 import { createStoryGrouper } from './story-grouper.ts';
+import { createSocialSources } from './social-config.ts';
 import { filtersOf, rssScheduleOf, type IngestConfig } from './config.ts';
 
 export interface IngestWiring {
@@ -20,7 +22,10 @@ export interface IngestWiring {
 
 export function createIngestFromConfig(config: IngestConfig, deps: IngestWiring): Ingest {
   const guard = createSsrfGuard({ allow: config.BAROMETER_INGEST_ALLOW_PRIVATE_HOSTS, connectTimeoutMs: config.BAROMETER_FEED_TIMEOUT_S * 1000 });
-  const sources = createRssSources(config.feeds, rssScheduleOf(config), { guard, log: deps.log, metrics: deps.metrics });
+  const sources = [
+    ...createRssSources(config.feeds, rssScheduleOf(config), { guard, log: deps.log, metrics: deps.metrics }),
+    ...createSocialSources(config, { log: deps.log }),
+  ];
   const ingest = createIngest({
     ...deps,
     sources,
