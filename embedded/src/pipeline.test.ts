@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DlqMessage, ScoredItem } from '@barometer/schemas/items';
-import { SentimentValue } from '@barometer/schemas/api';
+import { ScoreResponse, SentimentValue } from '@barometer/schemas/api';
 import type { ClientToServerEvents, SentimentSnapshot, SentimentTick, ServerToClientEvents } from '@barometer/schemas/socket';
 import { queryLatestItems } from '@barometer/analytics/scored-items';
 import { loadHeadlines, startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
@@ -129,6 +129,23 @@ describe('the walking system, end to end', () => {
     assert.equal(items.items.length, 2);
     assert.equal((await fetch(`${stack.address}/api/v1/items?limit=9999`)).status, 400);
     assert.equal((await fetch(`${stack.address}/healthz`)).status, 200);
+
+    // The gateway's try-the-model route runs the pipeline's own model: the same text scores the same
+    // (to padding noise: in a batch the transformer pads to the longest title, alone it does not).
+    const sample = rows[0]!;
+    const tried = await fetch(`${stack.address}/api/v1/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ texts: [sample.title] }),
+    });
+    assert.equal(tried.status, 200);
+    const score = ScoreResponse.parse(await tried.json());
+    assert.equal(score.model_version, sample.model_version);
+    for (const p of ['negative', 'neutral', 'positive'] as const)
+      assert.ok(Math.abs(score.results[0]![p] - sample[p]) < 0.01, `${p}: ${score.results[0]![p]} vs ${sample[p]}`);
+    const metrics = await (await fetch(`${stack.address}/metrics`)).text();
+    assert.match(metrics, /barometer_live_ws_clients\{[^}]*\} 1\b|barometer_live_ws_clients 1\b/);
+    assert.match(metrics, /barometer_live_items_received_total\{?[^\n]* [1-9]/);
   });
 
   test('invalid messages go to the DLQ with a reason and the pipeline carries on', async () => {
