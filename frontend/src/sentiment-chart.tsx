@@ -152,6 +152,8 @@ export function SentimentChart({ asset, span, feed, epoch, theme, showVolume }: 
     chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     const band = chart.addCustomSeries(new BandSeries(), {
       fillColor: colors.band,
+      // The first series on the right scale sets its label format: the index, to one decimal.
+      priceFormat: { type: 'price', precision: 1, minMove: 0.1 },
       priceLineVisible: false,
       lastValueVisible: false,
       autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => withMinimumSpan(original()),

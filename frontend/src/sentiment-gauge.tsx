@@ -98,7 +98,7 @@ export function SentimentGauge({ value, compare, subject, status }: SentimentGau
         </defs>
         <path className="gauge-track" d={ARC} />
         <path className="gauge-scale" d={ARC} stroke={`url(#${gradientId})`} opacity={index === null ? 0.25 : 1} />
-        {band && band.index_high > band.index_low && <path className="gauge-band" d={bandArc(band.index_low, band.index_high)} />}
+        {band && band.index_high - band.index_low >= 2 && <path className="gauge-band" d={bandArc(band.index_low, band.index_high)} />}
         {index !== null && (
           // The knob sits at index 0 (the left end) and turns clockwise 1.8° per index point.
           <g className="gauge-knob" style={{ transform: `rotate(${index * 1.8}deg)` }}>

@@ -1,7 +1,7 @@
 // The dashboard's one socket.io connection. Every payload is parsed against the schemas; per room
 // (overall, or one asset) it becomes React state, except the chart series, which flows through a
 // SeriesFeed so ticks never re-render. The overall room is always joined; `asset` is the one extra room.
-import { ItemsResponse, SentimentValue, type AssetSymbol } from '@barometer/schemas/api';
+import { ItemsResponse, SentimentValue, type AssetSymbol, type SentimentPoint } from '@barometer/schemas/api';
 import { ScoredItem } from '@barometer/schemas/items';
 import {
   SentimentSnapshot,
@@ -123,6 +123,17 @@ function reduceFeed(state: FeedState, action: FeedAction): FeedState {
   }
 }
 
+/**
+ * The series point a tick stands for. The gateway leaves `point` null when the current minute holds no
+ * new item (a late item, or the window sliding), yet the value moved: the history is gap-filled, so the
+ * current minute still has the window's value, and the chart must show it move.
+ */
+function pointOf(value: SentimentValue): SentimentPoint | null {
+  if (value.value === null || value.n < 1) return null;
+  const time = Math.floor(Date.parse(value.as_of) / 60_000) * 60;
+  return { time, value: value.value, n: value.n, low: value.band?.low ?? null, high: value.band?.high ?? null };
+}
+
 /** socket.io's generics only describe the payloads; the schemas check them (STYLE #5). */
 function parsePayload<T>(schema: ResponseSchema<T>, event: string, payload: unknown): T | null {
   const result = schema.safeParse(payload);
@@ -202,7 +213,8 @@ export function useSentimentSocket(asset: AssetSymbol | null): SentimentFeed {
     socket.on('sentiment:tick', (payload) => {
       const tick = parsePayload(SentimentTick, 'sentiment:tick', payload);
       if (!tick) return;
-      if (tick.point) series.apply(tick.asset, tick.point);
+      const point = tick.point ?? pointOf(tick.current);
+      if (point) series.apply(tick.asset, point);
       dispatch({ type: 'tick', tick });
     });
     socket.on('item:scored', (payload) => {
