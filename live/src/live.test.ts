@@ -19,6 +19,7 @@ import { insertScoredItems } from '@barometer/analytics/scored-items';
 import { ensureTopics } from '@barometer/runtime/kafka';
 import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { createLive, type Live } from './live.ts';
+import { ROOM_REQUESTS_PER_WINDOW } from './socket-gateway.ts';
 import { scored } from './test-items.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -148,6 +149,17 @@ describe('live gateway over socket.io', { skip: brokers.length === 0 ? 'KAFKA_BR
     await waitFor('the overall tick after unsubscribe', 5000, () => c.ticks.find((t) => t.tick.asset === null && t.tick.current.n === 5));
     await sleep(TICK_MS * 2);
     assert.equal(c.ticks.filter((t) => t.tick.asset === 'BTC').length, btcTicks, 'no BTC ticks after unsubscribe');
+  });
+
+  test('a connection that keeps changing rooms is told to slow down', async () => {
+    const c = client();
+    await waitFor('the snapshot', 5000, () => c.snapshots[0]);
+    const acks: SubscribeAck[] = [];
+    for (let i = 0; i < ROOM_REQUESTS_PER_WINDOW + 1; i++) acks.push(await c.socket.emitWithAck(i % 2 ? 'unsubscribe' : 'subscribe', { assets: ['DOGE'] }));
+    assert.ok(acks.slice(0, ROOM_REQUESTS_PER_WINDOW).every((a) => a.ok));
+    const last = acks[ROOM_REQUESTS_PER_WINDOW]!;
+    assert.equal(last.ok, false);
+    assert.match(last.ok ? '' : last.error, /requests per/);
   });
 
   test('ticks are throttled: a burst of items gives at most one tick per room per interval', async () => {

@@ -45,6 +45,9 @@ interface Room {
 }
 
 const OVERALL = 'overall';
+/** Subscribe/unsubscribe requests one connection may make per window: each new room costs a few queries. */
+export const ROOM_REQUESTS_PER_WINDOW = 10;
+const ROOM_REQUEST_WINDOW_MS = 10_000;
 const roomName = (asset: string | null) => (asset === null ? OVERALL : `asset:${asset}`);
 
 function ackWith(ack: unknown, value: SubscribeAck): void {
@@ -197,8 +200,19 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
         }
       }
     }
-    socket.on('subscribe', (payload, ack) => void subscribe(socket, payload, ack));
-    socket.on('unsubscribe', (payload, ack) => unsubscribe(socket, payload, ack));
+    let windowStart = Date.now();
+    let requests = 0;
+    const allowed = (ack: unknown) => {
+      if (Date.now() - windowStart > ROOM_REQUEST_WINDOW_MS) {
+        windowStart = Date.now();
+        requests = 0;
+      }
+      if (++requests <= ROOM_REQUESTS_PER_WINDOW) return true;
+      ackWith(ack, { ok: false, error: `at most ${ROOM_REQUESTS_PER_WINDOW} subscribe/unsubscribe requests per ${ROOM_REQUEST_WINDOW_MS / 1000} s` });
+      return false;
+    };
+    socket.on('subscribe', (payload, ack) => void (allowed(ack) && subscribe(socket, payload, ack)));
+    socket.on('unsubscribe', (payload, ack) => void (allowed(ack) && unsubscribe(socket, payload, ack)));
     socket.on('disconnect', () => {
       for (const asset of socket.data.assets) release(asset);
     });
