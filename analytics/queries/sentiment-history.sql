@@ -6,11 +6,12 @@
 WITH
     toStartOfInterval(toStartOfMinute({as_of: DateTime64(3, 'UTC')}), toIntervalSecond({step: UInt32})) AS last_bucket,
     last_bucket - toIntervalSecond({span_s: UInt32} - {step: UInt32})                                    AS first_bucket
-SELECT time, n, score_sum, score_sq_sum
+SELECT time, n, score_sum, score_sq_sum, step_n
 FROM
 (
     SELECT
         t                                                                 AS time,
+        b_n                                                               AS step_n,
         toUInt64(sum(b_n) OVER w)                                         AS n,
         sum(b_sum) OVER w                                                 AS score_sum,
         sum(b_sq) OVER w                                                  AS score_sq_sum

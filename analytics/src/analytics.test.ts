@@ -115,6 +115,7 @@ describe('analytics on chDB', () => {
     assert.equal(series[0]!.n, 1, 'at the start only item 1 (30 h ago) is in the window');
     assert.ok(Math.abs(series.at(-1)!.value - day.value!) < 1e-9, 'the last point equals the 24 h value');
     assert.equal(series.at(-1)!.n, 3);
+    assert.equal(series.reduce((a, p) => a + p.step_n!, 0), 3, 'step counts add up to the items of the last 24 h');
 
     const hourly = await queryHistory(ch, { window: '24h', span: '7d', resolution: '1h', asOf });
     assert.ok(hourly.every((p, i) => i === 0 || p.time - hourly[i - 1]!.time === 3600));

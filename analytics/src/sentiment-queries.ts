@@ -130,7 +130,13 @@ export interface HistoryFilter {
   asOf: Date;
 }
 
-const HistoryRow = z.object({ time: z.number().int(), n: z.number().int(), score_sum: z.number(), score_sq_sum: z.number() });
+const HistoryRow = z.object({
+  time: z.number().int(),
+  n: z.number().int(),
+  score_sum: z.number(),
+  score_sq_sum: z.number(),
+  step_n: z.number().int(),
+});
 
 /**
  * The rolling `window` value at each step over the last `span`, gap-filled; steps whose window is empty
@@ -165,7 +171,7 @@ export async function queryHistory(client: ClickHouseClient, f: HistoryFilter): 
   for (const r of z.array(HistoryRow).parse(await rs.json())) {
     if (r.n === 0) continue;
     const { value, band } = summarize(r.n, r.score_sum, r.score_sq_sum);
-    points.push({ time: r.time, value: value!, n: r.n, low: band?.low ?? null, high: band?.high ?? null });
+    points.push({ time: r.time, value: value!, n: r.n, low: band?.low ?? null, high: band?.high ?? null, step_n: r.step_n });
   }
   return points;
 }

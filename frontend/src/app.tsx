@@ -86,7 +86,7 @@ export function App() {
             <span className="legend-line" aria-hidden="true" /> index <span className="legend-band" aria-hidden="true" /> 95 % range{' '}
             {showVolume && (
               <>
-                <span className="legend-volume" aria-hidden="true" /> items in the window
+                <span className="legend-volume" aria-hidden="true" /> items per interval
               </>
             )}
           </p>

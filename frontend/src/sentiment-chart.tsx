@@ -89,7 +89,9 @@ function rowsOf(point: SentimentPoint, time: UTCTimestamp) {
   const line: LineData<UTCTimestamp> = { time, value: toIndexExact(point.value) };
   const band: BandData | WhitespaceData<UTCTimestamp> =
     point.low != null && point.high != null ? { time, low: toIndexExact(point.low), high: toIndexExact(point.high) } : { time };
-  const volume: HistogramData<UTCTimestamp> = { time, value: point.n };
+  // The bar is the items of this step alone (step_n), not the window's count; a point without it
+  // (a tick built from the current value) leaves the bar as it is.
+  const volume: HistogramData<UTCTimestamp> | null = point.step_n === undefined ? null : { time, value: point.step_n };
   return { line, band, volume };
 }
 
@@ -226,7 +228,7 @@ export function SentimentChart({ asset, span, feed, epoch, theme, showVolume }: 
       const rows = points.map((p) => rowsOf(p, p.time as UTCTimestamp));
       line.setData(rows.map((r) => r.line));
       band.setData(rows.map((r) => r.band));
-      volume.setData(rows.map((r) => r.volume));
+      volume.setData(rows.map((r) => r.volume ?? { time: r.line.time, value: 0 }));
       counts.points = rows.length;
       counts.lastTime = points.at(-1)?.time ?? Number.NEGATIVE_INFINITY;
       counts.lastValue = rows.at(-1)?.line.value ?? null;
@@ -240,7 +242,8 @@ export function SentimentChart({ asset, span, feed, epoch, theme, showVolume }: 
       const rows = rowsOf(point, time);
       line.update(rows.line);
       band.update(rows.band);
-      volume.update(rows.volume);
+      // A tick's step_n counts its minute; on a coarser span that is not the bar's whole step.
+      if (rows.volume && counts.step === 60) volume.update(rows.volume);
       counts.updates += 1;
       counts.lastValue = rows.line.value;
       if (time > counts.lastTime) {

@@ -62,6 +62,8 @@ export const SentimentPoint = z.object({
   /** The 95 % band of `value` (see ConfidenceBand); absent or null when n < 2. */
   low: z.number().min(-1).max(1).nullable().optional(),
   high: z.number().min(-1).max(1).nullable().optional(),
+  /** Items counted in this step alone (not the whole window): the chart's volume bar. */
+  step_n: z.number().int().min(0).optional(),
 });
 export type SentimentPoint = z.infer<typeof SentimentPoint>;
 
