@@ -113,6 +113,7 @@ describe('live gateway over socket.io', { skip: brokers.length === 0 ? 'KAFKA_BR
     const tick = await waitFor('a tick', 5000, () => c.ticks.find((t) => t.tick.current.n === 3));
     assert.equal(tick.tick.asset, null);
     assert.ok(tick.tick.point && tick.tick.point.n === 3);
+    assert.equal(tick.tick.point.step_n, 1, 'one item in this minute');
     assert.equal(c.snapshots.length, 1, 'one snapshot per connection');
   });
 

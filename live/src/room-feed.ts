@@ -47,7 +47,8 @@ export function createRoomFeed(deps: RoomFeedDeps): RoomFeed {
   function pointFor(value: SentimentValue, minuteN: number): SentimentPoint | null {
     if (value.value === null || minuteN === 0) return null;
     const time = Math.floor(Date.parse(value.as_of) / 1000 / MINUTE_S) * MINUTE_S;
-    return { time, value: value.value, n: value.n, low: value.band?.low ?? null, high: value.band?.high ?? null };
+    // The series is at 1-minute resolution, so the step is as_of's minute and its items are lastMinuteN.
+    return { time, value: value.value, n: value.n, low: value.band?.low ?? null, high: value.band?.high ?? null, step_n: minuteN };
   }
 
   const sameValue = (a: SentimentValue, b: SentimentValue) => a.n === b.n && a.value === b.value;
