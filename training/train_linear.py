@@ -1,4 +1,4 @@
-"""Trains the TF-IDF + logistic-regression sentiment model and exports it to scoring/model/.
+"""Trains the TF-IDF + logistic-regression sentiment model and exports it to scoring/models/linear-tfidf/.
 
 Run from the repository root (see training/README.md):
     training/.venv/bin/python training/train_linear.py
@@ -133,6 +133,15 @@ def read_tfns(data_dir: Path) -> tuple[list[str], list[str], np.ndarray, dict[st
     return raw, clean, np.array(y), stats
 
 
+def split_tfns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """80/10/10, stratified on the label, from one fixed seed: indexes into read_tfns' rows. Every
+    model (and `npm run eval`, through export_split.py) uses this one split."""
+    idx = np.arange(len(y))
+    idx_train, idx_rest = train_test_split(idx, test_size=0.2, stratify=y, random_state=SEED)
+    idx_val, idx_test = train_test_split(idx_rest, test_size=0.5, stratify=y[idx_rest], random_state=SEED)
+    return idx_train, idx_val, idx_test
+
+
 def read_surge(data_dir: Path) -> tuple[list[str], list[str], np.ndarray]:
     path = data_dir / "surge-crypto" / "sentiment.csv"
     with path.open(encoding="utf-8", newline="") as f:
@@ -238,9 +247,9 @@ EDGE_CASES = [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
-    parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "scoring" / "model")
+    parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "scoring" / "models" / "linear-tfidf")
     parser.add_argument(
-        "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "model-parity.json"
+        "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "linear-parity.json"
     )
     # A fixed default rather than today's date, so that a rerun reproduces the files exactly.
     parser.add_argument("--version", default="linear-tfidf-2026.11.23")
@@ -251,10 +260,7 @@ def main() -> int:
     raw, clean, y, tfns_stats = read_tfns(args.data_dir)
     surge_raw, surge_clean, surge_y = read_surge(args.data_dir)
 
-    # 80/10/10, stratified on the label, from one fixed seed.
-    idx = np.arange(len(clean))
-    idx_train, idx_rest = train_test_split(idx, test_size=0.2, stratify=y, random_state=SEED)
-    idx_val, idx_test = train_test_split(idx_rest, test_size=0.5, stratify=y[idx_rest], random_state=SEED)
+    idx_train, idx_val, idx_test = split_tfns(y)
     take = lambda ids: [clean[i] for i in ids]  # noqa: E731
     x_train, x_val, x_test = take(idx_train), take(idx_val), take(idx_test)
     y_train, y_val, y_test = y[idx_train], y[idx_val], y[idx_test]
@@ -341,7 +347,7 @@ def main() -> int:
         "name": "barometer-sentiment-linear",
         "version": args.version,
         "labels": LABELS,
-        "kind": "onnx",
+        "kind": "linear",
         "files": {"model": "model.onnx"},
         "sha256": {"model": hashlib.sha256(model_bytes).hexdigest()},
         "input": {"name": ONNX_INPUT, "type": "string", "shape": [None, 1]},

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { CommonConfig, parseConfig } from '@barometer/runtime/config';
 
 export const ScoringConfig = CommonConfig.extend({
-  /** Directory holding manifest.json and the ONNX file; unset = the model shipped in scoring/model. */
+  /** A model directory (manifest.json beside its files); unset = scoring/models/minilm-sentiment.
+   *  The linear fallback: scoring/models/linear-tfidf. */
   BAROMETER_MODEL_DIR: z.string().min(1).optional(),
-  // The linear model's ONNX graph builds a dense [N, 46300] float matrix: ~0.8 MB per text in a batch.
+  // One scoreBatch call. The linear model's graph builds a dense [N, 46300] float matrix (~0.8 MB per
+  // text); the transformer pads the batch to its longest text, so huge batches of mixed lengths waste work.
   BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(1024).default(128),
   BAROMETER_SCORING_GROUP: z.string().min(1).default('barometer-scoring'),
   /** onnxruntime intra-op threads; 1 keeps one scoring member per core predictable. */

@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   const clickhouse = createClickHouse(clickHouseTargetOf(config, resolveUserPath(config.BAROMETER_DATA_DIR)));
   await migrate(clickhouse, log);
   const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
+  log.info({ model: model.version, kind: model.manifest.kind }, 'sentiment model loaded');
+  for (const notice of model.notices) log.warn({ model: model.version }, notice);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-scoring', log });
   await ensureTopics(kafka, TOPICS, log);
   const producer = createProducer(kafka);

@@ -32,7 +32,14 @@ export function rejectionOf(topic: string, m: IncomingMessage, reason: DlqReason
 export function validateMessage(topic: string, m: IncomingMessage): { item: RawItem } | { rejection: Rejection } {
   const value = m.value ?? Buffer.alloc(0);
   const reject = (reason: DlqReason, detail: string) => ({ rejection: rejectionOf(topic, m, reason, detail) });
-  if (value.byteLength > MAX_VALUE_BYTES) return reject('too_large', `value is ${value.byteLength} bytes, limit ${MAX_VALUE_BYTES}`);
+  if (value.byteLength > MAX_VALUE_BYTES) {
+    // The dead letter keeps only the head of the value: the whole of it, base64-encoded, would exceed
+    // the DLQ topic's message limit (1 MB by default), the publish would fail, and the batch would be
+    // redelivered forever (the crash loop of tulios/kafkajs #315).
+    const head = { ...m, value: value.subarray(0, MAX_VALUE_BYTES) };
+    const detail = `value is ${value.byteLength} bytes, limit ${MAX_VALUE_BYTES}; value_base64 holds its first ${MAX_VALUE_BYTES} bytes`;
+    return { rejection: rejectionOf(topic, head, 'too_large', detail) };
+  }
   let text: string;
   try {
     text = utf8.decode(value);

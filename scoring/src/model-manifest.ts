@@ -1,4 +1,5 @@
-// Schema of scoring/model/manifest.json, written by training/train_linear.py next to model.onnx.
+// Schema of scoring/models/<name>/manifest.json, written by training/train_*.py next to model.onnx.
+// `kind` says how the loader feeds the graph: raw strings (linear) or token ids (transformer).
 
 import { z } from 'zod';
 
@@ -6,6 +7,7 @@ export const SentimentLabel = z.enum(['negative', 'neutral', 'positive']);
 export type SentimentLabel = z.infer<typeof SentimentLabel>;
 
 const Rate = z.number().min(0).max(1);
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const ClassMetrics = z.object({
   precision: Rate,
@@ -36,41 +38,75 @@ export const CryptoMetrics = z.object({
 });
 export type CryptoMetrics = z.infer<typeof CryptoMetrics>;
 
-export const ModelManifest = z.object({
+export const DataSource = z.object({
+  name: z.string().min(1),
+  licence: z.string().min(1),
+  source: z.string().min(1),
+  use: z.string().optional(),
+  // Set for data (or weights) whose licence forbids commercial use; the loader then carries a
+  // notice that main.ts logs, so whoever runs the model is told where it is loaded.
+  nonCommercial: z.boolean().default(false),
+});
+export type DataSource = z.infer<typeof DataSource>;
+
+const common = {
   name: z.string().min(1),
   version: z.string().min(1).max(100),
   // The order of the model's output columns, not just the set of labels.
   labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
-  kind: z.literal('onnx'),
-  files: z.object({ model: z.string().min(1) }),
-  sha256: z.object({ model: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
-  input: z.object({
-    name: z.string().min(1),
-    // The graph tokenizes cleaned text itself (string tensor [N, 1]). A model that needs
-    // features computed in TypeScript would add its kind here, and a loader branch for it.
-    type: z.literal('string'),
-    shape: z.array(z.number().int().positive().nullable()).optional(),
-  }),
   output: z.object({ name: z.string().min(1) }),
   // Which cleanText the model was trained behind; checked against CLEAN_TEXT_VERSION on load.
   preprocess: z.string().min(1),
-  maxLength: z.number().int().positive().optional(),
-  features: z.record(z.string(), z.unknown()).optional(),
-  classifier: z.record(z.string(), z.unknown()).optional(),
   metrics: z.object({
     test: SplitMetrics,
     validation: SplitMetrics.optional(),
     crypto: CryptoMetrics.optional(),
   }),
-  data: z
-    .array(
-      z.object({
-        name: z.string().min(1),
-        licence: z.string().min(1),
-        source: z.string().min(1),
-        use: z.string().optional(),
-      }),
-    )
-    .min(1),
+  data: z.array(DataSource).min(1),
+};
+
+/** TF-IDF + logistic regression: the graph tokenizes cleaned text itself (string tensor [N, 1]). */
+export const LinearManifest = z.object({
+  ...common,
+  kind: z.literal('linear'),
+  files: z.object({ model: z.string().min(1) }),
+  sha256: z.object({ model: Sha256 }).optional(),
+  input: z.object({
+    name: z.string().min(1),
+    type: z.literal('string'),
+    shape: z.array(z.number().int().positive().nullable()).optional(),
+  }),
+  maxLength: z.number().int().positive().optional(),
+  features: z.record(z.string(), z.unknown()).optional(),
+  classifier: z.record(z.string(), z.unknown()).optional(),
 });
+export type LinearManifest = z.infer<typeof LinearManifest>;
+
+/** An encoder fed token ids from tokenizer.json (tokenized in TypeScript), padded per batch. */
+export const TransformerManifest = z.object({
+  ...common,
+  kind: z.literal('transformer'),
+  files: z.object({ model: z.string().min(1), tokenizer: z.string().min(1) }),
+  sha256: z.object({ model: Sha256, tokenizer: Sha256 }).optional(),
+  inputs: z.object({ inputIds: z.string().min(1), attentionMask: z.string().min(1) }),
+  /** Tokens per text, [CLS] and [SEP] included; longer texts are truncated. */
+  maxLength: z.number().int().min(3).max(512),
+  padTokenId: z.number().int().nonnegative(),
+  base: z.object({ name: z.string().min(1), licence: z.string().min(1), source: z.string().min(1), layers: z.number().int().positive() }),
+  quantization: z.string().optional(),
+  // Temperature scaling is inside the graph; these figures say what it changed.
+  calibration: z.object({
+    temperature: z.number().positive(),
+    bins: z.number().int().positive(),
+    validationEceBefore: Rate,
+    validationEceAfter: Rate,
+    testEceBefore: Rate,
+    validationEceShipped: Rate,
+    testEceShipped: Rate,
+  }),
+  training: z.record(z.string(), z.unknown()).optional(),
+});
+export type TransformerManifest = z.infer<typeof TransformerManifest>;
+
+export const ModelManifest = z.discriminatedUnion('kind', [LinearManifest, TransformerManifest]);
 export type ModelManifest = z.infer<typeof ModelManifest>;

@@ -8,6 +8,7 @@ import type { Topics } from '@barometer/schemas/kafka';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
 import { entropyOf, labelOf, type SentimentModel, type SentimentScores } from './sentiment-model.ts';
 import { rejectionOf, validateMessage, type IncomingMessage, type Rejection } from './message-validation.ts';
+import { createConsumerWatchdog, type ConsumerWatchdog } from './consumer-watchdog.ts';
 
 export interface ScoringDeps {
   consumer: Consumer;
@@ -18,8 +19,22 @@ export interface ScoringDeps {
   log: Logger;
   /** Most items scored in one ONNX run and written in one insert. */
   maxBatchSize?: number;
-  /** Attempts for a failing ClickHouse insert before the batch is handed back to Kafka. */
+  /**
+   * Attempts for a failing ClickHouse insert before the batch is handed back to Kafka (redelivered
+   * from the last commit). Unbounded by default: a database outage is not the message's fault, so the
+   * batch waits with backoff, never goes to the DLQ, and nothing after it is committed.
+   */
   insertAttempts?: number;
+  /** Longest wait between two insert attempts (exponential from 200 ms). */
+  insertBackoffMaxMs?: number;
+  /**
+   * Given, the consumer is watched and replaced by a fresh one from `create` (unconnected; the
+   * watchdog connects it) when it has neither fetched nor heartbeated for `stuckAfterMs`, which
+   * should be 2 × the consumer's session timeout. See consumer-watchdog.ts.
+   */
+  restartConsumer?: { create: () => Consumer; stuckAfterMs: number };
+  /** False only in the chaos suite's negative control, which must see redeliveries doubled. */
+  dedup?: boolean;
 }
 
 export interface Scoring {
@@ -46,7 +61,8 @@ export function toScoredItem(item: RawItem, s: SentimentScores, modelVersion: st
 export function createScoring(deps: ScoringDeps): Scoring {
   const log = deps.log.child({ component: 'scoring', model: deps.model.version });
   const maxBatch = deps.maxBatchSize ?? 128;
-  const attempts = deps.insertAttempts ?? 5;
+  const attempts = deps.insertAttempts ?? Number.POSITIVE_INFINITY;
+  const backoffMaxMs = deps.insertBackoffMaxMs ?? 5_000;
 
   /** Scores in one run; `failed` holds the indexes (into `items`) that could not be scored, with why. */
   async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { index: number; err: unknown }[] }> {
@@ -71,23 +87,29 @@ export function createScoring(deps: ScoringDeps): Scoring {
     }
   }
 
-  async function insertWithRetry(items: ScoredItem[], token: string, heartbeat: () => Promise<void>) {
+  /**
+   * Retries with capped exponential backoff while this member still owns the batch. Consumption waits
+   * meanwhile (one batch in flight) and heartbeats keep the partitions; if the member is stopping or
+   * has lost them, the error goes up unresolved and Kafka redelivers from the last commit.
+   */
+  async function insertWithRetry(items: ScoredItem[], token: string, payload: EachBatchPayload) {
     for (let attempt = 1; ; attempt++) {
       try {
-        await insertScoredItems(deps.clickhouse, items, token);
+        await insertScoredItems(deps.clickhouse, items, token, { dedup: deps.dedup ?? true });
+        if (attempt > 1) log.info({ attempt }, 'insert succeeded after retrying');
         return;
       } catch (err) {
-        if (attempt >= attempts) throw err;
-        const delay = Math.min(200 * 2 ** attempt, 10_000);
-        log.warn({ err, attempt, delay }, 'insert failed, retrying');
+        if (attempt >= attempts || !payload.isRunning() || payload.isStale()) throw err;
+        const delay = Math.min(200 * 2 ** (attempt - 1), backoffMaxMs);
+        log.warn({ err, attempt, delay, partition: payload.batch.partition }, 'insert failed, retrying');
         await sleep(delay);
-        await heartbeat();
+        await payload.heartbeat();
       }
     }
   }
 
   async function handleChunk(payload: EachBatchPayload, chunk: EachBatchPayload['batch']['messages']) {
-    const { batch, heartbeat } = payload;
+    const { batch } = payload;
     const items: RawItem[] = [];
     const sources: IncomingMessage[] = [];
     const rejects: Rejection[] = [];
@@ -106,7 +128,7 @@ export function createScoring(deps: ScoringDeps): Scoring {
     const last = chunk[chunk.length - 1]!.offset;
     // The token names exactly this slice of this partition under this model: a redelivery of the same
     // slice is dropped by ClickHouse, and the ReplacingMergeTree on id covers a slice cut differently.
-    await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${deps.model.version}`, heartbeat);
+    await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${deps.model.version}`, payload);
 
     const failedAt = new Date().toISOString();
     const dlq: DlqMessage[] = rejects.map((r) => ({ v: 1 as const, ...r, failed_at: failedAt, rejected_by: 'scoring' }));
@@ -137,20 +159,42 @@ export function createScoring(deps: ScoringDeps): Scoring {
     }
   }
 
+  async function runOn(consumer: Consumer) {
+    await consumer.subscribe({ topic: deps.topics.raw, fromBeginning: true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      partitionsConsumedConcurrently: 1,
+      eachBatch,
+    });
+  }
+
+  let watchdog: ConsumerWatchdog | undefined;
+  const restart = deps.restartConsumer;
   return {
     async start() {
-      await deps.consumer.subscribe({ topic: deps.topics.raw, fromBeginning: true });
-      await deps.consumer.run({
-        eachBatchAutoResolve: false,
-        autoCommit: true,
-        partitionsConsumedConcurrently: 1,
-        eachBatch,
-      });
+      if (restart) {
+        let first: Consumer | undefined = deps.consumer;
+        watchdog = createConsumerWatchdog({
+          log,
+          stuckAfterMs: restart.stuckAfterMs,
+          start: async () => {
+            // The first member is the caller's, already connected; replacements come from the factory.
+            const consumer = first ?? restart.create();
+            if (!first) await consumer.connect();
+            first = undefined;
+            await runOn(consumer);
+            return consumer;
+          },
+        });
+        await watchdog.start();
+      } else await runOn(deps.consumer);
       log.info({ topic: deps.topics.raw }, 'scoring started');
     },
     async stop() {
       // Disconnect lets the in-flight batch finish and commits its resolved offsets.
-      await deps.consumer.disconnect();
+      if (watchdog) await watchdog.stop();
+      else await deps.consumer.disconnect();
     },
   };
 }

@@ -1,4 +1,5 @@
-// Loads the ONNX sentiment model described by scoring/model/manifest.json and scores text batches.
+// Loads a sentiment model directory (scoring/models/<name>: manifest.json, ONNX graph, tokenizer)
+// and scores text batches with one onnxruntime session.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -6,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { ModelManifest, type SentimentLabel } from './model-manifest.ts';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelManifest, type SentimentLabel, type TransformerManifest } from './model-manifest.ts';
 import { CLEAN_TEXT_VERSION, cleanText } from './text-clean.ts';
 
 export interface SentimentScores {
@@ -19,17 +21,28 @@ export interface SentimentModel {
   /** manifest.version, stamped on every score row. */
   readonly version: string;
   readonly manifest: ModelManifest;
-  /** One ONNX run per call; results are in input order. */
+  /** Licence notices from the manifest (non-commercial data or weights); empty when there are none. */
+  readonly notices: readonly string[];
+  /** Results are in input order. A linear model scores the batch in one ONNX run; a transformer in
+   *  runs of up to 32 texts of similar length, each padded to its longest text. */
   scoreBatch(texts: readonly string[]): Promise<SentimentScores[]>;
   /** Releases the InferenceSession; the model cannot score afterwards. */
   close(): Promise<void>;
 }
 
-export const defaultModelDir: string = fileURLToPath(new URL('../model', import.meta.url));
+/** scoring/models: one directory per model, each with manifest.json beside its files. */
+export const modelsDir: string = fileURLToPath(new URL('../models', import.meta.url));
+/** The served model unless BAROMETER_MODEL_DIR names another directory. */
+export const defaultModelDir: string = join(modelsDir, 'minilm-sentiment');
+/** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
+export const linearModelDir: string = join(modelsDir, 'linear-tfidf');
 
 export interface LoadSentimentModelOptions {
   intraOpNumThreads?: number;
 }
+
+// Scores cleaned texts: one row of label-ordered probabilities per text, flattened.
+type RunCleaned = (cleaned: string[]) => Promise<Float32Array>;
 
 export async function loadSentimentModel(
   dir: string,
@@ -45,46 +58,80 @@ export async function loadSentimentModel(
 
   const modelPath = join(dir, manifest.files.model);
   const modelBytes = await readFile(modelPath);
-  if (manifest.sha256) {
-    const actual = createHash('sha256').update(modelBytes).digest('hex');
-    if (actual !== manifest.sha256.model) {
-      throw new Error(`${modelPath}: sha256 ${actual} does not match ${manifestPath} (${manifest.sha256.model})`);
-    }
-  }
+  checkHash(modelPath, modelBytes, manifest.sha256?.model, manifestPath);
+
+  // Transformers tokenize before the session exists, so a bad tokenizer fails without leaking one.
+  const tokenizer = manifest.kind === 'transformer' ? await loadTokenizer(dir, manifest, manifestPath) : undefined;
 
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: ['cpu'],
     ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
   });
-  const inputName = manifest.input.name;
+  const inputNames = manifest.kind === 'linear' ? [manifest.input.name] : [manifest.inputs.inputIds, manifest.inputs.attentionMask];
   const outputName = manifest.output.name;
-  if (!session.inputNames.includes(inputName) || !session.outputNames.includes(outputName)) {
+  if (!inputNames.every((n) => session.inputNames.includes(n)) || !session.outputNames.includes(outputName)) {
     await session.release();
     throw new Error(
-      `${modelPath}: manifest expects input "${inputName}" and output "${outputName}", but the model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`,
+      `${modelPath}: manifest expects ${inputNames.length === 1 ? 'input' : 'inputs'} ${inputNames.map((n) => `"${n}"`).join(', ')} and output "${outputName}", but the model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`,
     );
   }
 
   const labels = manifest.labels;
-  let closed = false;
+  // Reads the probabilities output, checking its shape against the batch and the labels.
+  async function runFeeds(feeds: Record<string, ort.Tensor>, n: number): Promise<Float32Array> {
+    // Fetch only the probabilities; the linear graph also computes a label we do not need.
+    const result = await session.run(feeds, [outputName]);
+    const out = result[outputName];
+    if (!out || out.type !== 'float32' || out.dims.length !== 2 || out.dims[0] !== n || out.dims[1] !== labels.length) {
+      throw new Error(
+        `model ${manifest.version}: output "${outputName}" is ${out?.type} [${out?.dims.join(', ')}], expected float32 [${n}, ${labels.length}]`,
+      );
+    }
+    return out.data as Float32Array;
+  }
 
+  let run: RunCleaned;
+  if (manifest.kind === 'linear') {
+    const inputName = manifest.input.name;
+    run = (cleaned) => runFeeds({ [inputName]: new ort.Tensor('string', cleaned, [cleaned.length, 1]) }, cleaned.length);
+  } else {
+    const { inputIds, attentionMask } = manifest.inputs;
+    const tokenize = createTokenizeRow(tokenizer!, manifest.maxLength);
+    const runRows = (rows: number[][]) => {
+      const { ids, mask, width } = padRows(rows, manifest.padTokenId);
+      const dims = [rows.length, width];
+      return runFeeds({ [inputIds]: new ort.Tensor('int64', ids, dims), [attentionMask]: new ort.Tensor('int64', mask, dims) }, rows.length);
+    };
+    run = async (cleaned) => {
+      const rows = cleaned.map(tokenize);
+      if (rows.length <= RUN_ROWS) return runRows(rows);
+      // A large batch runs as slices of texts of similar length, so that a few long headlines do
+      // not pad every short one: a 128-text batch padded to its longest wastes ~40% of the work.
+      const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.length - rows[b]!.length || a - b);
+      const out = new Float32Array(rows.length * labels.length);
+      for (let start = 0; start < order.length; start += RUN_ROWS) {
+        const slice = order.slice(start, start + RUN_ROWS);
+        const data = await runRows(slice.map((i) => rows[i]!));
+        slice.forEach((row, k) => out.set(data.subarray(k * labels.length, (k + 1) * labels.length), row * labels.length));
+      }
+      return out;
+    };
+  }
+
+  const notices = manifest.data
+    .filter((d) => d.nonCommercial)
+    .map((d) => `model ${manifest.version} was trained on ${d.name} (${d.licence}): not for commercial use`);
+  for (const notice of notices) process.emitWarning(notice, { code: 'BAROMETER_MODEL_LICENCE' });
+
+  let closed = false;
   return {
     version: manifest.version,
     manifest,
+    notices,
     async scoreBatch(texts) {
       if (closed) throw new Error(`sentiment model ${manifest.version} is closed`);
       if (texts.length === 0) return [];
-      const cleaned = texts.map(cleanText);
-      const feeds = { [inputName]: new ort.Tensor('string', cleaned, [cleaned.length, 1]) };
-      // Fetch only the probabilities; the graph also computes a label we do not need.
-      const result = await session.run(feeds, [outputName]);
-      const out = result[outputName];
-      if (!out || out.type !== 'float32' || out.dims.length !== 2 || out.dims[0] !== texts.length || out.dims[1] !== labels.length) {
-        throw new Error(
-          `model ${manifest.version}: output "${outputName}" is ${out?.type} [${out?.dims.join(', ')}], expected float32 [${texts.length}, ${labels.length}]`,
-        );
-      }
-      const data = out.data as Float32Array;
+      const data = await run(texts.map(cleanText));
       const scores: SentimentScores[] = [];
       for (let row = 0; row < texts.length; row++) {
         scores.push(toScores(labels, data, row * labels.length));
@@ -97,6 +144,57 @@ export async function loadSentimentModel(
       await session.release();
     },
   };
+}
+
+function checkHash(path: string, bytes: Uint8Array, expected: string | undefined, manifestPath: string): void {
+  if (expected === undefined) return;
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== expected) {
+    throw new Error(`${path}: sha256 ${actual} does not match ${manifestPath} (${expected})`);
+  }
+}
+
+async function loadTokenizer(dir: string, manifest: TransformerManifest, manifestPath: string): Promise<Tokenizer> {
+  const path = join(dir, manifest.files.tokenizer);
+  const bytes = await readFile(path);
+  checkHash(path, bytes, manifest.sha256?.tokenizer, manifestPath);
+  const json: unknown = JSON.parse(bytes.toString('utf8'));
+  if (typeof json !== 'object' || json === null || !('model' in json)) {
+    throw new Error(`${path}: not a tokenizer.json (no "model")`);
+  }
+  // The second argument is tokenizer_config.json; tokenizer.json alone describes a BERT
+  // WordPiece pipeline (normalizer, pre-tokenizer, [CLS]/[SEP] template) completely.
+  return new Tokenizer(json, {});
+}
+
+// Texts per ONNX run of the transformer: large enough to amortize a run's fixed cost, small
+// enough that length-sorted slices pad little (see scoring/models/bench.json).
+const RUN_ROWS = 32;
+
+/**
+ * Token ids of one cleaned text, [CLS] and [SEP] included. Truncation keeps the first
+ * maxLength - 1 ids and the final [SEP], which is what the Python tokenizers library does for one
+ * sequence at training time.
+ */
+export function createTokenizeRow(tokenizer: Tokenizer, maxLength: number): (text: string) => number[] {
+  return (text) => {
+    const ids = tokenizer.encode(text).ids;
+    return ids.length <= maxLength ? ids : [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
+  };
+}
+
+/** Pads rows of ids to the longest (dynamic padding: short headlines cost short runs). */
+export function padRows(rows: readonly number[][], padTokenId: number): { ids: BigInt64Array; mask: BigInt64Array; width: number } {
+  const width = Math.max(...rows.map((r) => r.length));
+  const ids = new BigInt64Array(rows.length * width).fill(BigInt(padTokenId));
+  const mask = new BigInt64Array(rows.length * width);
+  rows.forEach((row, i) => {
+    row.forEach((id, j) => {
+      ids[i * width + j] = BigInt(id);
+      mask[i * width + j] = 1n;
+    });
+  });
+  return { ids, mask, width };
 }
 
 async function readManifest(path: string): Promise<ModelManifest> {

@@ -34,7 +34,7 @@ describe('cleanText', () => {
   });
 
   test('matches the Python twin on every fixture text', async () => {
-    const path = new URL('./fixtures/model-parity.json', import.meta.url);
+    const path = new URL('./fixtures/linear-parity.json', import.meta.url);
     const fixture = CleanFixture.parse(JSON.parse(await readFile(path, 'utf8')));
     assert.equal(fixture.cleanTextVersion, CLEAN_TEXT_VERSION);
     for (const c of fixture.cases) {

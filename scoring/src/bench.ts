@@ -1,0 +1,102 @@
+// `npm run bench -w @barometer/scoring`: items/s on one core for every shipped model, at the batch
+// sizes the consumer uses, with cleanText and tokenization included. Texts are tfns headlines of at
+// most 32 tokens (96% of them), in a fixed shuffled order, so a batch mixes lengths as a feed does.
+// Writes scoring/models/bench.json, which `npm run eval` puts into the model card.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { parseCsv } from './csv-read.ts';
+import { defaultModelDir, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
+import { cleanText } from './text-clean.ts';
+
+const BATCHES = [1, 8, 32, 128];
+const MAX_TOKENS = 32;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+// Mulberry32: a seeded shuffle, so every run times the same batches.
+function shuffled<T>(xs: T[], seed: number): T[] {
+  const out = [...xs];
+  let a = seed;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string', default: join(repoRoot, '..', 'shared', 'data') },
+      seconds: { type: 'string', default: '4' },
+    },
+  });
+  const budgetMs = Number(values.seconds) * 1000;
+  const rows = parseCsv(await readFile(join(values['data-dir'], 'tfns', 'train.csv'), 'utf8'));
+  const tokenizer = new Tokenizer(JSON.parse(await readFile(join(defaultModelDir, 'tokenizer.json'), 'utf8')), {});
+  const texts = shuffled(
+    rows.map((r) => r.text ?? '').filter((t) => tokenizer.encode(cleanText(t)).ids.length <= MAX_TOKENS),
+    42,
+  );
+  const meanTokens = texts.slice(0, 2000).reduce((a, t) => a + tokenizer.encode(cleanText(t)).ids.length, 0) / Math.min(2000, texts.length);
+
+  const results = [];
+  for (const dir of [defaultModelDir, linearModelDir]) {
+    const model = await loadSentimentModel(dir, { intraOpNumThreads: 1 });
+    const batches = [];
+    for (const size of BATCHES) {
+      let next = 0;
+      const take = () => {
+        const batch = [];
+        for (let i = 0; i < size; i++) batch.push(texts[next++ % texts.length]!);
+        return batch;
+      };
+      for (let i = 0; i < 3; i++) await model.scoreBatch(take());
+      const latencies: number[] = [];
+      let items = 0;
+      const started = performance.now();
+      while (performance.now() - started < budgetMs) {
+        const batch = take();
+        const t0 = performance.now();
+        await model.scoreBatch(batch);
+        latencies.push(performance.now() - t0);
+        items += batch.length;
+      }
+      const elapsed = performance.now() - started;
+      latencies.sort((a, b) => a - b);
+      const row = { batch: size, itemsPerSecond: Math.round((items / elapsed) * 1000), p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), runs: latencies.length };
+      batches.push(row);
+      process.stdout.write(
+        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms\n`,
+      );
+    }
+    results.push({ name: model.manifest.name, version: model.version, batches });
+    await model.close();
+  }
+  const report = {
+    when: new Date().toISOString().slice(0, 10),
+    cpu: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores shared with other work`,
+    texts: `${texts.length} tfns headlines of ≤ ${MAX_TOKENS} tokens, mean ${meanTokens.toFixed(1)} tokens with [CLS]/[SEP]`,
+    models: results,
+  };
+  await writeFile(join(modelsDir, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+// `npm run eval`: recomputes the model card's figures from the data through the serving code
+// (cleanText, the TypeScript tokenizer, onnxruntime-node) for every shipped model and the lexicon
+// baseline, fails if a model's figures drift from its manifest, and rewrites the transformer's
+// MODEL_CARD.md. Usage: npm run eval [-- --data-dir DIR] [-- --no-write]
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Sentiment from 'sentiment';
+import { z } from 'zod';
+import { parseCsv } from './csv-read.ts';
+import { argmax3, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex } from './eval-metrics.ts';
+import { renderModelCard, type ModelEvaluation, type Evaluation } from './model-card.ts';
+import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { cleanText } from './text-clean.ts';
+
+const Split = z.object({
+  source: z.literal('tfns/train.csv'),
+  labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
+  stats: z.record(z.string(), z.number()),
+  validation: z.array(z.tuple([z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1), z.literal(2)])])),
+  test: z.array(z.tuple([z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1), z.literal(2)])])),
+});
+
+// tfns: 0 = bearish, 1 = bullish, 2 = neutral (shared/data/README.md).
+const TFNS_CLASS: Record<string, ClassIndex> = { '0': 0, '1': 2, '2': 1 };
+// Figures are rounded to 4 places; float32 vs float64 can move an argmax on a near-tie.
+const DRIFT_TOLERANCE = 0.005;
+
+interface Labeled {
+  texts: string[];
+  truth: ClassIndex[];
+}
+
+async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Promise<ModelEvaluation> {
+  const model = await loadSentimentModel(dir);
+  try {
+    const proba = async (texts: string[]) => {
+      const out: number[][] = [];
+      for (let i = 0; i < texts.length; i += 128) {
+        for (const s of await model.scoreBatch(texts.slice(i, i + 128))) out.push([s.negative, s.neutral, s.positive]);
+      }
+      return out;
+    };
+    const [pv, pt, pc] = [await proba(sets.validation.texts), await proba(sets.test.texts), await proba(sets.crypto.texts)];
+    return {
+      manifest: model.manifest,
+      validation: threeClassMetrics(sets.validation.truth, pv.map(argmax3)),
+      test: threeClassMetrics(sets.test.truth, pt.map(argmax3)),
+      crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], pc),
+      ece: { validation: expectedCalibrationError(sets.validation.truth, pv), test: expectedCalibrationError(sets.test.truth, pt) },
+    };
+  } finally {
+    await model.close();
+  }
+}
+
+// npm `sentiment` (AFINN-165 word list): score > 0 positive, < 0 negative, 0 neutral.
+function lexiconEvaluation(sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Evaluation {
+  const analyzer = new Sentiment();
+  const predict = (texts: string[]) => texts.map((t): ClassIndex => {
+    const score = analyzer.analyze(t).score;
+    return score > 0 ? 2 : score < 0 ? 0 : 1;
+  });
+  const oneHot = (k: ClassIndex) => [0, 1, 2].map((j) => (j === k ? 1 : 0));
+  return {
+    validation: threeClassMetrics(sets.validation.truth, predict(sets.validation.texts)),
+    test: threeClassMetrics(sets.test.truth, predict(sets.test.texts)),
+    crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], predict(sets.crypto.texts).map(oneHot)),
+  };
+}
+
+async function main(): Promise<number> {
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string', default: join(repoRoot, '..', 'shared', 'data') },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  const dataDir = values['data-dir'];
+  const split = Split.parse(JSON.parse(await readFile(new URL('./fixtures/tfns-split.json', import.meta.url), 'utf8')));
+  const tfns = parseCsv(await readFile(join(dataDir, split.source), 'utf8'));
+  const pick = (rows: [number, ClassIndex][]): Labeled => {
+    const texts = rows.map(([r, label]) => {
+      const row = tfns[r];
+      if (!row || TFNS_CLASS[row.label ?? ''] !== label) throw new Error(`${split.source} row ${r} does not match the split file; rerun training/export_split.py`);
+      return row.text ?? '';
+    });
+    return { texts, truth: rows.map(([, label]) => label) };
+  };
+  const surge = parseCsv(await readFile(join(dataDir, 'surge-crypto', 'sentiment.csv'), 'utf8'));
+  const sets = {
+    validation: pick(split.validation),
+    test: pick(split.test),
+    crypto: {
+      texts: surge.map((r) => r['Comment Text'] ?? ''),
+      truth: surge.map((r): ClassIndex => (r.Sentiment === 'Negative' ? 0 : 2)),
+    },
+  };
+
+  const transformer = await scoreAll(defaultModelDir, sets);
+  const linear = await scoreAll(linearModelDir, sets);
+  const lexicon = lexiconEvaluation(sets);
+
+  // The linear model was refit on train + validation, so only its test figures are comparable.
+  const drift: string[] = [];
+  const compare = (name: string, got: number, want: number | undefined) => {
+    if (want !== undefined && Math.abs(got - want) > DRIFT_TOLERANCE) drift.push(`${name}: recomputed ${got}, manifest ${want}`);
+  };
+  compare('transformer test macro-F1', transformer.test.macroF1, transformer.manifest.metrics.test.macroF1);
+  compare('transformer validation macro-F1', transformer.validation.macroF1, transformer.manifest.metrics.validation?.macroF1);
+  compare('transformer crypto macro-F1', transformer.crypto.binaryMacroF1, transformer.manifest.metrics.crypto?.binaryMacroF1);
+  compare('linear test macro-F1', linear.test.macroF1, linear.manifest.metrics.test.macroF1);
+
+  const summary = {
+    transformer: { version: transformer.manifest.version, validation: transformer.validation, test: transformer.test, crypto: transformer.crypto, ece: transformer.ece },
+    linear: { version: linear.manifest.version, test: linear.test, crypto: linear.crypto, ece: linear.ece },
+    lexicon,
+    drift,
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 1)}\n`);
+
+  if (!values['no-write']) {
+    const readOptional = async (path: string): Promise<unknown> => {
+      try {
+        return JSON.parse(await readFile(path, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    };
+    const card = renderModelCard({
+      transformer,
+      linear,
+      lexicon,
+      split: split.stats,
+      trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
+      bench: await readOptional(join(repoRoot, 'scoring', 'models', 'bench.json')),
+    });
+    await writeFile(join(defaultModelDir, 'MODEL_CARD.md'), card);
+    process.stderr.write(`wrote ${join(defaultModelDir, 'MODEL_CARD.md')}\n`);
+  }
+  if (drift.length > 0) {
+    process.stderr.write(`figures drifted from the manifests:\n  ${drift.join('\n  ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

