@@ -2,6 +2,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ScoredItem, type SentimentLabel } from '@barometer/schemas/items';
 import { z } from 'zod';
+import { toClickHouseTime } from './sentiment-queries.ts';
 import { sqlFile } from './sql-files.ts';
 
 /** Thrown when an insert fails; retriable because the dedup token and the id check make a retry safe. */
@@ -123,12 +124,21 @@ export interface LatestItemsQuery {
   label?: SentimentLabel | undefined;
 }
 
+/** How far back the latest-items read looks, widening only when the narrower window has too few. */
+const LATEST_LOOKBACK_DAYS = [2, 30, 36_500];
+
 export async function queryLatestItems(client: ClickHouseClient, q: LatestItemsQuery | number): Promise<ScoredItem[]> {
   const { limit, asset, source, label } = typeof q === 'number' ? { limit: q } : q;
-  const rs = await client.query({
-    query: sqlFile('latest-items'),
-    query_params: { limit, asset: asset ?? '', source: source ?? '', label: label ?? '' },
-    format: 'JSONEachRow',
-  });
-  return z.array(ScoredItem).parse(await rs.json());
+  let items: ScoredItem[] = [];
+  for (const days of LATEST_LOOKBACK_DAYS) {
+    const since = new Date(Date.now() - days * 86_400_000);
+    const rs = await client.query({
+      query: sqlFile('latest-items'),
+      query_params: { limit, asset: asset ?? '', source: source ?? '', label: label ?? '', since: toClickHouseTime(since) },
+      format: 'JSONEachRow',
+    });
+    items = z.array(ScoredItem).parse(await rs.json());
+    if (items.length >= limit) break;
+  }
+  return items;
 }
