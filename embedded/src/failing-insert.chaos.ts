@@ -3,6 +3,7 @@
 // not written, sends nothing to the DLQ (the database's fault is not the message's), and loses nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { createTopics, groupLag, itemFactory, kafkaOf, newProducer, newRun, oracleViolations, readOracle, sendAcked, sleep, startWorker, waitForZeroLag } from './chaos/chaos-support.ts';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -56,5 +57,6 @@ test('a failing insert pauses and retries with backoff: nothing committed unwrit
   } finally {
     await producer.disconnect();
     await admin.disconnect();
+    await rm(run.dataDir, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,7 @@
 // held up more than 5 s (poison produced → the next good message of its partition delivered scored).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { DlqMessage, ScoredItem, type DlqReason } from '@barometer/schemas/items';
 import { createTopics, itemFactory, kafkaOf, newProducer, newRun, oracleViolations, readOracle, sendAcked, sleep, startWorker, waitForZeroLag } from './chaos/chaos-support.ts';
 import { waitFor } from './test-support.ts';
@@ -97,5 +98,6 @@ test('1 % poison: all in the DLQ with reasons, no partition blocked more than 5 
     await reader.disconnect();
     await producer.disconnect();
     await admin.disconnect();
+    await rm(run.dataDir, { recursive: true, force: true });
   }
 });

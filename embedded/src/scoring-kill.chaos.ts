@@ -4,6 +4,7 @@
 // The negative control runs the same with deduplication off and must fail that oracle.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { createTopics, groupLag, itemFactory, kafkaOf, newProducer, newRun, oracleViolations, physicalItemRows, readOracle, sendAcked, startWorker, waitForZeroLag } from './chaos/chaos-support.ts';
 
@@ -51,6 +52,7 @@ describe('the scoring process killed mid-batch', { skip: brokers.length === 0 ? 
     const drainMs = await waitForZeroLag(admin, run.group, run.topics.raw, 60_000);
     await survivor.stop();
     const reading = await readOracle(run.dataDir);
+    await rm(run.dataDir, { recursive: true, force: true });
     const violations = oracleViolations(reading, produced, N);
     process.stdout.write(`# ${killAt} dedup=${dedup}: lag at kill ${lagAtKill}, drained in ${drainMs} ms after restart, total ${Date.now() - t0} ms; ` +
       `scores ${reading.scores.rows} rows / ${reading.scores.distinct} ids, items ${reading.itemsFinal.rows} rows FINAL ` +

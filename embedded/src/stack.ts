@@ -98,9 +98,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const address = await live.start({ port: opts.port, host: opts.host });
     undo.push({ name: 'live gateway', run: () => live.stop() });
 
-    const scoringConsumer = kafka.consumer({ groupId: opts.scoringGroup ?? 'barometer-scoring' });
+    // A member that neither fetches nor heartbeats for 2 × its session timeout is replaced (consumer-watchdog.ts).
+    const sessionTimeout = 30_000;
+    const newScoringConsumer = () => kafka.consumer({ groupId: opts.scoringGroup ?? 'barometer-scoring', sessionTimeout });
+    const scoringConsumer = newScoringConsumer();
     await scoringConsumer.connect();
-    const scoring = createScoring({ consumer: scoringConsumer, producer, clickhouse, model, topics, log, maxBatchSize: opts.scoringBatch });
+    const scoring = createScoring({
+      consumer: scoringConsumer,
+      producer,
+      clickhouse,
+      model,
+      topics,
+      log,
+      maxBatchSize: opts.scoringBatch,
+      restartConsumer: { create: newScoringConsumer, stuckAfterMs: 2 * sessionTimeout },
+    });
     await scoring.start();
     undo.push({ name: 'scoring consumer', run: () => scoring.stop() });
 

@@ -23,9 +23,21 @@ async function main(): Promise<void> {
   await ensureTopics(kafka, TOPICS, log);
   const producer = createProducer(kafka);
   await producer.connect();
-  const consumer = kafka.consumer({ groupId: config.BAROMETER_SCORING_GROUP });
+  // A member that neither fetches nor heartbeats for 2 × its session timeout is replaced (consumer-watchdog.ts).
+  const sessionTimeout = 30_000;
+  const newConsumer = () => kafka.consumer({ groupId: config.BAROMETER_SCORING_GROUP, sessionTimeout });
+  const consumer = newConsumer();
   await consumer.connect();
-  const scoring = createScoring({ consumer, producer, clickhouse, model, topics: TOPICS, log, maxBatchSize: config.BAROMETER_SCORING_BATCH });
+  const scoring = createScoring({
+    consumer,
+    producer,
+    clickhouse,
+    model,
+    topics: TOPICS,
+    log,
+    maxBatchSize: config.BAROMETER_SCORING_BATCH,
+    restartConsumer: { create: newConsumer, stuckAfterMs: 2 * sessionTimeout },
+  });
   await scoring.start();
   installShutdown(
     [
