@@ -1,0 +1,162 @@
+// End-to-end benchmark of the embedded stack: a replay producer pushes recorded headlines (made unique
+// by a counter) to the raw topic at fixed rates, through scoring, ClickHouse and the live gateway to a
+// socket.io client. Latency = websocket receipt − `ingested_at` (stamped at produce time and carried
+// through). Prints consumer lag over time, p50/p95/p99, CPU and RSS of the Node process (the whole
+// embedded stack, the producer and the client) and of the Kafka JVM; then a burst of 10× and its drain.
+//
+//   BENCH_SECONDS (60) per phase · BENCH_RATES (50,200,1000) items/s · BENCH_BURST_RATE (2000)
+//   BENCH_MODEL_DIR (the served model) · BENCH_DRAIN_S (600) longest wait for lag 0 after a phase
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '@barometer/schemas/socket';
+import { defaultModelDir } from '@barometer/scoring/model';
+import { loadIngestConfig } from '@barometer/ingest/config';
+import { startLocalKafka } from '@barometer/kafka-local';
+import { startStack } from './stack.ts';
+import { startFeedServer } from './test-support.ts';
+import { groupLag, itemFactory, kafkaOf, newProducer, sleep } from './chaos/chaos-support.ts';
+
+const BenchEnv = z.object({
+  BENCH_SECONDS: z.coerce.number().positive().default(60),
+  BENCH_RATES: z.string().default('50,200,1000').transform((s) => s.split(',').map(Number)),
+  BENCH_BURST_RATE: z.coerce.number().positive().default(2000),
+  BENCH_MODEL_DIR: z.string().default(defaultModelDir),
+  BENCH_DRAIN_S: z.coerce.number().positive().default(600),
+});
+
+const TICK_HZ = 20;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** CPU seconds and RSS bytes of a process from /proc (Linux). */
+async function procStats(pid: number): Promise<{ cpuS: number; rss: number } | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuS: ticks / 100, rss: rssKb * 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
+async function main() {
+  const env = BenchEnv.parse(process.env);
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'barometer-bench-'));
+  const kafkaLocal = await startLocalKafka({ dataDir: path.join(dataDir, 'kafka'), logger: log });
+  const feed = await startFeedServer();
+  const run = `bench-${Date.now().toString(36)}`;
+  const group = `${run}-scoring`;
+  const stack = await startStack({
+    log,
+    dataDir,
+    kafkaBrokers: kafkaLocal.brokers,
+    clickhouse: { kind: 'embedded', dataDir },
+    ingest: loadIngestConfig({ BAROMETER_FEEDS: feed.url, BAROMETER_POLL_INTERVAL_S: '3600', BAROMETER_INGEST_ALLOW_PRIVATE_HOSTS: '127.0.0.1' }),
+    modelDir: env.BENCH_MODEL_DIR,
+    onnxThreads: 1,
+    scoringBatch: 128,
+    port: 0,
+    host: '127.0.0.1',
+    topics: { raw: `${run}.raw`, scored: `${run}.scored`, dlq: `${run}.dlq`, sources: `${run}.sources` },
+    scoringGroup: group,
+  });
+  const kafka = kafkaOf(kafkaLocal.brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = newProducer(kafka);
+  await producer.connect();
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(stack.address, { transports: ['websocket'] });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  let latencies: number[] = [];
+  let delivered = 0;
+  socket.on('item:scored', (item) => {
+    latencies.push(Date.now() - Date.parse(item.ingested_at));
+    delivered += 1;
+  });
+
+  const items = await itemFactory(run);
+  let next = 0;
+  process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} RAM, Node ${process.version}; model ${path.basename(env.BENCH_MODEL_DIR)}\n`);
+
+  async function phase(name: string, rate: number, seconds: number) {
+    latencies = [];
+    const startDelivered = delivered;
+    const cpu0 = process.cpuUsage();
+    const jvm0 = await procStats(kafkaLocal.pid);
+    let peakRss = 0;
+    let peakJvmRss = 0;
+    const lagSeries: string[] = [];
+    const t0 = Date.now();
+    let sent = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await sleep(1000);
+        peakRss = Math.max(peakRss, process.memoryUsage.rss());
+        peakJvmRss = Math.max(peakJvmRss, (await procStats(kafkaLocal.pid))?.rss ?? 0);
+        const s = Math.round((Date.now() - t0) / 1000);
+        if (s % 5 === 0) lagSeries.push(`${s}s:${await groupLag(admin, group, stack.topics.raw).catch(() => -1)}`);
+      }
+    })();
+    const total = Math.round(rate * seconds);
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate) + 1);
+      if (due > sent) {
+        const batch = Array.from({ length: due - sent }, () => items.item(next++));
+        await producer.send({ topic: stack.topics.raw, messages: batch.map((i) => ({ key: i.id, value: JSON.stringify(i) })) });
+        sent = due;
+      }
+      await sleep(1000 / TICK_HZ);
+    }
+    const producedS = (Date.now() - t0) / 1000;
+    const drainStart = Date.now();
+    while ((await groupLag(admin, group, stack.topics.raw)) > 0 || delivered - startDelivered < total) {
+      if (Date.now() - drainStart > env.BENCH_DRAIN_S * 1000) break;
+      await sleep(250);
+    }
+    const drainS = (Date.now() - drainStart) / 1000;
+    sampling = false;
+    await sampler;
+    const wallS = (Date.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const jvm1 = await procStats(kafkaLocal.pid);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const got = delivered - startDelivered;
+    process.stdout.write(
+      `\n## ${name}: ${rate} items/s for ${producedS.toFixed(0)} s (${total} items)\n` +
+        `delivered over the socket: ${got}/${total}; lag 0 ${drainS.toFixed(1)} s after the last produce\n` +
+        `latency ingest → websocket: p50 ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted[sorted.length - 1] ?? Number.NaN} ms\n` +
+        `lag (every 5 s): ${lagSeries.join(' ')}\n` +
+        `node (stack + producer + client): CPU ${(((cpu.user + cpu.system) / 1e6 / wallS) * 100).toFixed(0)} % of a core, peak RSS ${mb(peakRss)}\n` +
+        (jvm0 && jvm1 ? `kafka JVM: CPU ${(((jvm1.cpuS - jvm0.cpuS) / wallS) * 100).toFixed(0)} % of a core, peak RSS ${mb(peakJvmRss)}\n` : ''),
+    );
+  }
+
+  try {
+    for (const rate of env.BENCH_RATES) await phase(`sustained`, rate, env.BENCH_SECONDS);
+    await phase('burst (10× 200/s)', env.BENCH_BURST_RATE, env.BENCH_SECONDS);
+  } finally {
+    socket.disconnect();
+    await producer.disconnect();
+    await admin.disconnect();
+    await stack.stop();
+    await kafkaLocal.stop();
+    await feed.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
