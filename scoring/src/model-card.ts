@@ -64,6 +64,39 @@ function asRecord(x: unknown): Record<string, unknown> {
   return typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : {};
 }
 
+interface BenchRow {
+  model: string;
+  batch: number;
+  itemsPerSecond: number;
+}
+
+function benchRows(bench: unknown): BenchRow[] {
+  const models = asRecord(bench).models;
+  if (!Array.isArray(models)) return [];
+  return models.flatMap((m) => {
+    const mr = asRecord(m);
+    const rows = Array.isArray(mr.batches) ? mr.batches : [];
+    return rows.map((r) => ({ model: String(mr.name), batch: Number(asRecord(r).batch), itemsPerSecond: Number(asRecord(r).itemsPerSecond) }));
+  });
+}
+
+const transformerRows = (bench: unknown) => benchRows(bench).filter((r) => r.model.includes('minilm'));
+const bestSpeedValue = (bench: unknown) => Math.max(0, ...transformerRows(bench).map((r) => r.itemsPerSecond));
+
+function bestSpeed(bench: unknown): string {
+  const rows = transformerRows(bench);
+  if (rows.length === 0) return 'not measured';
+  return rows.map((r) => `batch ${r.batch}: ${r.itemsPerSecond}`).join(', ') + ' items/s';
+}
+
+function speedRatio(bench: unknown): string {
+  const rows = benchRows(bench);
+  const at = (name: string) => rows.find((r) => r.model.includes(name) && r.batch === 128)?.itemsPerSecond;
+  const lin = at('linear');
+  const tr = at('minilm');
+  return lin && tr ? `about ${Math.round(lin / tr)}×` : 'much';
+}
+
 function benchSection(bench: unknown): string {
   const models = asRecord(bench).models;
   if (!Array.isArray(models)) return 'No benchmark recorded yet: run `npm run bench -w @barometer/scoring`.';
@@ -101,7 +134,7 @@ export function renderModelCard(input: CardInput): string {
 
 Three-class sentiment (negative / neutral / positive) for short finance and crypto headlines:
 ${m.base.name} (${m.base.layers} layers, 384 wide), fine-tuned on finance-news tweets, temperature-scaled
-(T = ${cal.temperature}) and quantized to int8 (${m.quantization ?? ''}). ONNX graph: \`${m.inputs.inputIds}\`,
+(T = ${cal.temperature}), ${m.quantization ?? ''}. ONNX graph: \`${m.inputs.inputIds}\`,
 \`${m.inputs.attentionMask}\` (int64 \`[N, L]\`, L ≤ ${m.maxLength}) → \`${m.output.name}\` (float \`[N, 3]\`, in the order
 ${m.labels.join(', ')}). Tokenized in TypeScript by \`@huggingface/tokenizers\` from \`tokenizer.json\`.
 Model file ${sizeMb.toFixed(1)} MB.
@@ -116,8 +149,27 @@ the data through the serving code: edit the generator, not this card.
   (below): crypto readers call adoption, listings and launches good news, analyst labels call them
   neutral.
 - Fallback: the linear TF-IDF model (\`scoring/models/linear-tfidf\`, select it with
-  \`BAROMETER_MODEL_DIR=scoring/models/linear-tfidf\`): faster per item on small batches, 9 points of
-  macro-F1 worse.
+  \`BAROMETER_MODEL_DIR=scoring/models/linear-tfidf\`): ${speedRatio(input.bench)} faster, ${((t.test.macroF1 - linear.test.macroF1) * 100).toFixed(1)} points of
+  test macro-F1 worse.
+
+## Targets (issue #4)
+| target | result | met |
+|---|---|---|
+| macro-F1 ≥ 0.85 on held-out tfns | test **${f4(t.test.macroF1)}** (validation ${f4(t.validation.macroF1)}) | ${t.test.macroF1 >= 0.85 ? 'yes' : `no, ${f4(0.85 - t.test.macroF1)} short`} |
+| ≥ 450 items/s per core at ≤ 32 tokens, tokenization included | ${bestSpeed(input.bench)} | ${bestSpeedValue(input.bench) >= 450 ? 'yes' : `no, ${(100 * (1 - bestSpeedValue(input.bench) / 450)).toFixed(0)}% short`} |
+| calibrated probabilities, ECE reported | test ECE ${f4(cal.testEceBefore)} → ${f4(t.ece.test)} with T = ${cal.temperature} | yes |
+| int8, in the repository, rebuilt by a recipe | ${sizeMb.toFixed(1)} MB, \`training/train_transformer.py\` | yes |
+
+Why accuracy falls short: the encoder found with its weights on the registries here is all-MiniLM-L6-v2
+(22M parameters, pretrained for sentence similarity); the 0.86-0.88 anchors are BERT/RoBERTa-base
+models (110-125M parameters, 5-6× the compute per token). Five epochs on 7,544 headlines took
+${String(timing.train ?? '?')} s on two CPU cores shared with other work, so there was no learning-rate or seed
+sweep. Averaging in the linear model's probabilities did not help on validation (0.8228 → at best 0.8241).
+Why speed falls short: a 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token headline. onnxruntime's
+\`quantize_dynamic\` ran about 2× faster (Python, same machine) but scales activations per batch tensor: probabilities moved by up
+to 0.3 with a text's batch neighbours and validation macro-F1 fell to 0.796, so the shipped graph
+quantizes weights only (MatMulNBits, per-row activation blocks) and is batch-invariant. Next steps:
+distil into 3-4 layers (an untrained 4-layer graph ran ~1.5× the 6-layer one), or a larger teacher if one becomes available.
 
 ## Data and licences
 ${m.data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n')}
