@@ -91,10 +91,11 @@ export async function insertScoredItems(
       ? await queryScoredIds(client, unique.map((i) => i.id), { shadow, modelVersion: unique[0]!.model_version })
       : new Set<string>();
     const fresh = unique.filter((i) => !already.has(i.id));
-    if (!shadow) {
+    if (!shadow && fresh.length > 0) {
       await client.insert({
         table: 'barometer.items',
-        values: unique.map(itemRow),
+        // Only items not yet scored: a redelivered batch must not rewrite raw rows that are already there.
+        values: fresh.map(itemRow),
         format: 'JSONEachRow',
         clickhouse_settings: { insert_deduplication_token: `${token}/items` },
       });
