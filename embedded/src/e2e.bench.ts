@@ -6,6 +6,7 @@
 //
 //   BENCH_SECONDS (60) per phase · BENCH_RATES (50,200,1000) items/s · BENCH_BURST_RATE (2000)
 //   BENCH_MODEL_DIR (the served model) · BENCH_DRAIN_S (600) longest wait for lag 0 after a phase
+//   BENCH_SCORING_BATCH (32, the service default) most items per ONNX run
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,7 @@ const BenchEnv = z.object({
   BENCH_BURST_RATE: z.coerce.number().positive().default(2000),
   BENCH_MODEL_DIR: z.string().default(defaultModelDir),
   BENCH_DRAIN_S: z.coerce.number().positive().default(600),
+  BENCH_SCORING_BATCH: z.coerce.number().int().positive().default(32),
 });
 
 const TICK_HZ = 20;
@@ -67,7 +69,7 @@ async function main() {
     ingest: loadIngestConfig({ BAROMETER_FEEDS: feed.url, BAROMETER_POLL_INTERVAL_S: '3600', BAROMETER_INGEST_ALLOW_PRIVATE_HOSTS: '127.0.0.1' }),
     modelDir: env.BENCH_MODEL_DIR,
     onnxThreads: 1,
-    scoringBatch: 128,
+    scoringBatch: env.BENCH_SCORING_BATCH,
     port: 0,
     host: '127.0.0.1',
     topics: { raw: `${run}.raw`, scored: `${run}.scored`, dlq: `${run}.dlq`, sources: `${run}.sources` },

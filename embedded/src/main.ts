@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     staticDir: live.BAROMETER_STATIC_DIR,
     http: httpSettingsOf(live),
     tickIntervalMs: live.BAROMETER_TICK_INTERVAL_MS,
+    retention: { days: live.BAROMETER_RETENTION_DAYS, rollupDays: live.BAROMETER_ROLLUP_RETENTION_DAYS },
   });
   log.info({ dashboard: stack.address.replace('0.0.0.0', 'localhost'), brokers: stack.brokers }, 'Barometer is running, Ctrl-C stops it');
   installShutdown([{ name: 'barometer', run: async () => void (await stack.stop()) }], log, 40_000);

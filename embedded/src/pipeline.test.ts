@@ -146,6 +146,10 @@ describe('the walking system, end to end', () => {
     const metrics = await (await fetch(`${stack.address}/metrics`)).text();
     assert.match(metrics, /barometer_live_ws_clients\{[^}]*\} 1\b|barometer_live_ws_clients 1\b/);
     assert.match(metrics, /barometer_live_items_received_total\{?[^\n]* [1-9]/);
+    // One registry per process: scoring's and ingest's metrics are on the same /metrics.
+    assert.match(metrics, /barometer_scoring_items_total\{[^}]*outcome="scored"[^}]*\} [1-9]/);
+    assert.match(metrics, /barometer_scoring_batch_size_count\{?[^\n]* [1-9]/);
+    assert.match(metrics, /barometer_ingest_items_published_total\{?[^\n]* [1-9]/);
   });
 
   test('invalid messages go to the DLQ with a reason and the pipeline carries on', async () => {

@@ -14,7 +14,7 @@ import type { IngestConfig } from '@barometer/ingest/config';
 import { createIngestFromConfig } from '@barometer/ingest/from-config';
 import { createScoring } from '@barometer/scoring';
 import { loadSentimentModel } from '@barometer/scoring/model';
-import { createLive, type HttpSettings, type Live } from '@barometer/live';
+import { createLive, type HttpSettings, type Live, type SamplerSettings } from '@barometer/live';
 import { createMetricsRegistry, type Registry } from '@barometer/runtime/metrics';
 import { ensureKafkaJars, startLocalKafka } from '@barometer/kafka-local';
 
@@ -36,8 +36,13 @@ export interface StackOptions {
   /** The gateway's CORS allowlist, rate limits and SQL token. */
   http?: Partial<HttpSettings>;
   tickIntervalMs?: number;
+  /** The labeling sampler (runs only with `http.labelToken`). */
+  sampler?: SamplerSettings;
+  driftIntervalMs?: number;
   topics?: Topics;
   scoringGroup?: string;
+  /** Days raw rows and rollups are kept (0 = forever); unset leaves the tables' TTL as it is. */
+  retention?: { days: number; rollupDays: number };
 }
 
 export interface Stack {
@@ -69,7 +74,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const clickhouse = createClickHouse(opts.clickhouse);
     undo.push({ name: 'clickhouse', run: () => clickhouse.close() });
-    await migrate(clickhouse, log);
+    await migrate(clickhouse, log, opts.retention && { retentionDays: opts.retention.days, rollupRetentionDays: opts.retention.rollupDays });
 
     const model = await loadSentimentModel(opts.modelDir, { intraOpNumThreads: opts.onnxThreads });
     undo.push({ name: 'onnx session', run: () => model.close() });
@@ -94,6 +99,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       http: opts.http,
       staticDir: opts.staticDir,
       tickIntervalMs: opts.tickIntervalMs,
+      sampler: opts.sampler,
+      driftIntervalMs: opts.driftIntervalMs,
     });
     const address = await live.start({ port: opts.port, host: opts.host });
     undo.push({ name: 'live gateway', run: () => live.stop() });
@@ -112,6 +119,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       log,
       maxBatchSize: opts.scoringBatch,
       restartConsumer: { create: newScoringConsumer, stuckAfterMs: 2 * sessionTimeout },
+      metrics,
     });
     await scoring.start();
     undo.push({ name: 'scoring consumer', run: () => scoring.stop() });

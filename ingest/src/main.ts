@@ -7,7 +7,7 @@ import { ConfigError } from '@barometer/runtime/config';
 import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { TOPICS } from '@barometer/schemas/kafka';
 import { createIngestFromConfig } from './ingest-from-config.ts';
-import { createMetricsServer } from './metrics-server.ts';
+import { createMetricsServer } from '@barometer/runtime/metrics-server';
 import { loadIngestConfig } from './config.ts';
 
 async function main(): Promise<void> {
@@ -20,7 +20,16 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka);
   await producer.connect();
   const ingest = createIngestFromConfig(config, { producer, topics: TOPICS, log, metrics: registry });
-  const metricsServer = createMetricsServer({ registry, health: () => ingest.health(), log });
+  const metricsServer = createMetricsServer({
+    registry,
+    health: () => {
+      const enabled = ingest.health().filter((s) => s.status !== 'disabled');
+      const failing = enabled.filter((s) => s.status === 'failing').length;
+      // One bad feed is normal; only every source failing at once makes ingest degraded.
+      return { status: enabled.length > 0 && failing === enabled.length ? 'degraded' : 'ok', sources: enabled.length, failing };
+    },
+    log,
+  });
   const port = await metricsServer.start({ port: config.BAROMETER_INGEST_METRICS_PORT });
   await ingest.start();
   log.info({ feeds: config.feeds.length, metricsPort: port }, 'ingest running');

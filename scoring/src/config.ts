@@ -8,7 +8,11 @@ export const ScoringConfig = CommonConfig.extend({
   BAROMETER_MODEL_DIR: z.string().min(1).optional(),
   // One scoreBatch call. The linear model's graph builds a dense [N, 46300] float matrix (~0.8 MB per
   // text); the transformer pads the batch to its longest text, so huge batches of mixed lengths waste work.
-  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(1024).default(128),
+  // 32: the transformer's throughput is flat from 32 up (scoring bench) while a batch's latency grows
+  // with its size, and every item of a fetched batch waits for the chunks before it.
+  /** Port of the /metrics and /healthz server when scoring runs on its own. */
+  BAROMETER_SCORING_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(1024).default(32),
   BAROMETER_SCORING_GROUP: z.string().min(1).default('barometer-scoring'),
   /** onnxruntime intra-op threads; 1 keeps one scoring member per core predictable. */
   BAROMETER_ONNX_THREADS: z.coerce.number().int().min(1).max(64).default(1),

@@ -2,6 +2,8 @@
 import { createLogger } from '@barometer/runtime/logger';
 import { createKafka, createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { installShutdown } from '@barometer/runtime/shutdown';
+import { createMetricsRegistry } from '@barometer/runtime/metrics';
+import { createMetricsServer } from '@barometer/runtime/metrics-server';
 import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
 import { clickHouseTargetOf, createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
@@ -15,7 +17,8 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL, name: 'scoring' });
   if (!config.KAFKA_BROKERS) throw new ConfigError('KAFKA_BROKERS is required when scoring runs on its own');
   const clickhouse = createClickHouse(clickHouseTargetOf(config, resolveUserPath(config.BAROMETER_DATA_DIR)));
-  await migrate(clickhouse, log);
+  await migrate(clickhouse, log, { retentionDays: config.BAROMETER_RETENTION_DAYS, rollupRetentionDays: config.BAROMETER_ROLLUP_RETENTION_DAYS });
+  const registry = createMetricsRegistry({ service: 'scoring' });
   const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
   log.info({ model: model.version, kind: model.manifest.kind }, 'sentiment model loaded');
   for (const notice of model.notices) log.warn({ model: model.version }, notice);
@@ -37,11 +40,16 @@ async function main(): Promise<void> {
     log,
     maxBatchSize: config.BAROMETER_SCORING_BATCH,
     restartConsumer: { create: newConsumer, stuckAfterMs: 2 * sessionTimeout },
+    metrics: registry,
   });
   await scoring.start();
+  const metricsServer = createMetricsServer({ registry, health: () => ({ status: 'ok', model: model.version }), log });
+  const metricsPort = await metricsServer.start({ port: config.BAROMETER_SCORING_METRICS_PORT });
+  log.info({ metricsPort }, 'scoring metrics served');
   installShutdown(
     [
       { name: 'scoring consumer', run: () => scoring.stop() },
+      { name: 'metrics server', run: () => metricsServer.stop() },
       { name: 'kafka producer', run: () => producer.disconnect() },
       { name: 'clickhouse', run: () => clickhouse.close() },
       { name: 'onnx session', run: () => model.close() },

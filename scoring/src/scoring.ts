@@ -9,6 +9,8 @@ import { insertScoredItems } from '@barometer/analytics/scored-items';
 import { entropyOf, labelOf, type SentimentModel, type SentimentScores } from './sentiment-model.ts';
 import { rejectionOf, validateMessage, type IncomingMessage, type Rejection } from './message-validation.ts';
 import { createConsumerWatchdog, type ConsumerWatchdog } from './consumer-watchdog.ts';
+import { createScoringMetrics } from './scoring-metrics.ts';
+import type { Registry } from '@barometer/runtime/metrics';
 
 export interface ScoringDeps {
   consumer: Consumer;
@@ -35,6 +37,8 @@ export interface ScoringDeps {
   restartConsumer?: { create: () => Consumer; stuckAfterMs: number };
   /** False only in the chaos suite's negative control, which must see redeliveries doubled. */
   dedup?: boolean;
+  /** The process's Prometheus registry; metrics are registered on it when given. */
+  metrics?: Registry;
 }
 
 export interface Scoring {
@@ -63,12 +67,15 @@ export function createScoring(deps: ScoringDeps): Scoring {
   const maxBatch = deps.maxBatchSize ?? 128;
   const attempts = deps.insertAttempts ?? Number.POSITIVE_INFINITY;
   const backoffMaxMs = deps.insertBackoffMaxMs ?? 5_000;
+  const metrics = deps.metrics ? createScoringMetrics(deps.metrics) : undefined;
 
   /** Scores in one run; `failed` holds the indexes (into `items`) that could not be scored, with why. */
   async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { index: number; err: unknown }[] }> {
     const scoredAt = new Date().toISOString();
     try {
+      const endModel = metrics?.modelSeconds.startTimer({ model_version: deps.model.version });
       const scores = await deps.model.scoreBatch(items.map((i) => i.title));
+      endModel?.();
       return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, deps.model.version, scoredAt)), failed: [] };
     } catch (err) {
       // One bad input must not sink its neighbours: retry one by one and dead-letter only what still fails.
@@ -93,12 +100,16 @@ export function createScoring(deps: ScoringDeps): Scoring {
    * has lost them, the error goes up unresolved and Kafka redelivers from the last commit.
    */
   async function insertWithRetry(items: ScoredItem[], token: string, payload: EachBatchPayload) {
+    const endInsert = metrics?.insertSeconds.startTimer();
     for (let attempt = 1; ; attempt++) {
       try {
-        await insertScoredItems(deps.clickhouse, items, token, { dedup: deps.dedup ?? true });
+        const { skipped } = await insertScoredItems(deps.clickhouse, items, token, { dedup: deps.dedup ?? true });
+        endInsert?.();
+        if (skipped > 0) metrics?.items.inc({ outcome: 'duplicate' }, skipped);
         if (attempt > 1) log.info({ attempt }, 'insert succeeded after retrying');
         return;
       } catch (err) {
+        metrics?.insertFailures.inc();
         if (attempt >= attempts || !payload.isRunning() || payload.isStale()) throw err;
         const delay = Math.min(200 * 2 ** (attempt - 1), backoffMaxMs);
         log.warn({ err, attempt, delay, partition: payload.batch.partition }, 'insert failed, retrying');
@@ -110,6 +121,7 @@ export function createScoring(deps: ScoringDeps): Scoring {
 
   async function handleChunk(payload: EachBatchPayload, chunk: EachBatchPayload['batch']['messages']) {
     const { batch } = payload;
+    const endChunk = metrics?.chunkSeconds.startTimer();
     const items: RawItem[] = [];
     const sources: IncomingMessage[] = [];
     const rejects: Rejection[] = [];
@@ -142,12 +154,20 @@ export function createScoring(deps: ScoringDeps): Scoring {
       });
     if (topicMessages.length > 0) await deps.producer.sendBatch({ topicMessages });
     if (dlq.length > 0) log.warn({ partition: batch.partition, n: dlq.length, reasons: [...new Set(dlq.map((d) => d.reason))] }, 'messages dead-lettered');
+    if (metrics) {
+      metrics.batchSize.observe(chunk.length);
+      metrics.items.inc({ outcome: 'scored' }, scored.length);
+      metrics.items.inc({ outcome: 'rejected' }, dlq.length);
+      for (const d of dlq) metrics.rejected.inc({ reason: d.reason });
+      endChunk?.();
+    }
     log.debug({ partition: batch.partition, first, last, scored: scored.length, rejected: dlq.length }, 'batch scored');
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, heartbeat } = payload;
     const messages = batch.messages;
+    metrics?.lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     for (let i = 0; i < messages.length; i += maxBatch) {
       if (!isRunning() || isStale()) break;
       const chunk = messages.slice(i, i + maxBatch);
@@ -164,6 +184,9 @@ export function createScoring(deps: ScoringDeps): Scoring {
     await consumer.run({
       eachBatchAutoResolve: false,
       autoCommit: true,
+      // commitOffsetsIfNecessary commits only when an interval or threshold is set: once a second
+      // bounds what a crash redelivers without a commit per chunk.
+      autoCommitInterval: 1_000,
       partitionsConsumedConcurrently: 1,
       eachBatch,
     });

@@ -1,14 +1,19 @@
-// The small HTTP server a stand-alone ingest process exposes: Prometheus /metrics and /healthz.
-// (In embedded mode the gateway serves the shared registry instead.)
+// The small HTTP server a stand-alone service (ingest, scoring) exposes: Prometheus /metrics and
+// /healthz. In embedded mode the gateway serves the process's one registry instead.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { SourceHealth } from '@barometer/schemas/api';
+
+export interface HealthSummary {
+  status: 'ok' | 'degraded';
+  [detail: string]: unknown;
+}
 
 export interface MetricsServerDeps {
   registry: Registry;
-  health: () => SourceHealth[];
+  /** What /healthz answers; `degraded` gives a 503 so an orchestrator can act on it. */
+  health: () => HealthSummary | Promise<HealthSummary>;
   log: Logger;
 }
 
@@ -34,12 +39,15 @@ export function createMetricsServer(deps: MetricsServerDeps): MetricsServer {
       return;
     }
     if (path === '/healthz') {
-      const sources = deps.health();
-      const enabled = sources.filter((s) => s.status !== 'disabled');
-      const failing = enabled.filter((s) => s.status === 'failing').length;
-      // The process is healthy while it runs; failing feeds are reported, not fatal (one bad feed is normal).
-      const body = { status: enabled.length > 0 && failing === enabled.length ? 'degraded' : 'ok', sources: enabled.length, failing };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      Promise.resolve()
+        .then(deps.health)
+        .then(
+          (body) => res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+          (err: unknown) => {
+            log.error({ err }, 'health check failed');
+            res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'degraded' }));
+          },
+        );
       return;
     }
     res.writeHead(404).end();
