@@ -4,7 +4,7 @@ import { installShutdown } from '@barometer/runtime/shutdown';
 import { resolveUserPath } from '@barometer/runtime/config';
 import { defaultModelDir } from '@barometer/scoring/model';
 import { clickHouseTargetOf } from '@barometer/analytics/client';
-import { httpSettingsOf } from '@barometer/live/config';
+import { httpSettingsOf, samplerSettingsOf } from '@barometer/live/config';
 import { loadEmbeddedConfig } from './config.ts';
 import { startStack } from './stack.ts';
 
@@ -28,6 +28,9 @@ async function main(): Promise<void> {
     staticDir: live.BAROMETER_STATIC_DIR,
     http: httpSettingsOf(live),
     tickIntervalMs: live.BAROMETER_TICK_INTERVAL_MS,
+    // One process, so it runs the labeling sampler unless BAROMETER_LABEL_SAMPLER=false.
+    sampler: samplerSettingsOf(live, true),
+    driftIntervalMs: live.BAROMETER_DRIFT_INTERVAL_MIN * 60_000,
     retention: { days: live.BAROMETER_RETENTION_DAYS, rollupDays: live.BAROMETER_ROLLUP_RETENTION_DAYS },
   });
   log.info({ dashboard: stack.address.replace('0.0.0.0', 'localhost'), brokers: stack.brokers }, 'Barometer is running, Ctrl-C stops it');

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { defaultModelDir } from '@barometer/scoring/model';
 import { loadIngestConfig } from '@barometer/ingest/config';
-import { startStack, type Stack } from './stack.ts';
+import { startStack, type Stack, type StackOptions } from './stack.ts';
 
 const Headlines = z.object({ round1: z.array(z.string()), round2: z.array(z.string()), round3: z.array(z.string()) });
 export type Round = 'round1' | 'round2' | 'round3';
@@ -68,7 +68,7 @@ export interface TestStack extends Stack {
  * The real embedded stack: Kafka from KAFKA_BROKERS (the test wrapper starts one) or a local broker of
  * its own, chDB in a temp dir, topics and groups unique to this run so runs never see each other's data.
  */
-export async function startTestStack(feedUrl: string, staticDir?: string): Promise<TestStack> {
+export async function startTestStack(feedUrl: string, staticDir?: string, extra: Pick<StackOptions, 'http' | 'sampler'> = {}): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'barometer-e2e-'));
   const run = randomUUID().slice(0, 8);
   const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
@@ -96,6 +96,7 @@ export async function startTestStack(feedUrl: string, staticDir?: string): Promi
     staticDir,
     topics: { raw: `test-${run}.items.raw.v1`, scored: `test-${run}.items.scored.v1`, dlq: `test-${run}.items.dlq.v1`, sources: `test-${run}.sources.health.v1` },
     scoringGroup: `test-${run}-scoring`,
+    ...extra,
   });
   return {
     ...stack,

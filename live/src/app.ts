@@ -16,10 +16,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { HealthResponse, type SourceHealth } from '@barometer/schemas/api';
 import type { ClientToServerEvents, ServerToClientEvents } from '@barometer/schemas/socket';
-import { DEFAULT_HTTP_SETTINGS, type HttpSettings } from './config.ts';
+import { DEFAULT_HTTP_SETTINGS, DEFAULT_SAMPLER_SETTINGS, type HttpSettings } from './config.ts';
 import { apiRoutes } from './api-routes.ts';
 import { scoreRoute, type Scorer } from './score-route.ts';
 import { sqlRoute } from './sql-route.ts';
+import { checkDrift, type DriftMonitor } from './drift-monitor.ts';
+import { driftRoute } from './drift-route.ts';
+import { createLabelSampler, type LabelSampler } from './label-sampler.ts';
+import { labelingRoutes } from './labeling-routes.ts';
 
 /** What the gateway keeps per connection; socket.io restores it with the rooms on a recovered connection. */
 export interface SocketData {
@@ -44,6 +48,10 @@ export interface AppDeps {
   staticDir?: string;
   /** Extra health checks, e.g. whether the scored-topic consumer is running. */
   healthChecks?: () => Record<string, string>;
+  /** The drift monitor's latest check for `GET /api/v1/drift`; absent → each request runs a check. */
+  drift?: Pick<DriftMonitor, 'latest'>;
+  /** The labeling sampler `POST /api/v1/labeling/sample` runs; absent → one with the default settings. */
+  sampleLabels?: LabelSampler['run'];
 }
 
 export type LiveApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -177,6 +185,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: LiveApp; io: LiveS
   // Off unless a token is configured, and then indistinguishable from a route that never existed (404).
   if (http.sqlToken) {
     await app.register(sqlRoute, { prefix: '/api/v1', clickhouse: deps.clickhouse, token: http.sqlToken, rateLimit: http.rateLimitExpensive });
+  }
+
+  await app.register(driftRoute, { prefix: '/api/v1', drift: deps.drift ?? { latest: () => checkDrift(deps.clickhouse, new Date()) } });
+  if (http.labelToken) {
+    const sample = deps.sampleLabels ?? createLabelSampler({ ...DEFAULT_SAMPLER_SETTINGS, clickhouse: deps.clickhouse, log: deps.log }).run;
+    await app.register(labelingRoutes, { prefix: '/api/v1', clickhouse: deps.clickhouse, token: http.labelToken, sample, rateLimit: http.rateLimitExpensive });
   }
 
   if (deps.staticDir && existsSync(deps.staticDir)) {

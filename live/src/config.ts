@@ -30,6 +30,23 @@ export const LiveConfig = CommonConfig.extend({
   BAROMETER_MODEL_DIR: z.string().min(1).optional(),
   /** Least time between two `sentiment:tick` events of one room. */
   BAROMETER_TICK_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
+  /** Bearer token that turns on the labeling routes and the sampler; unset = they do not exist (404). */
+  BAROMETER_LABEL_TOKEN: z.string().min(16, 'BAROMETER_LABEL_TOKEN must be at least 16 characters').optional(),
+  /**
+   * Whether this process runs the periodic labeling sampler (only with a label token). Exactly one
+   * replica should: the default is true in embedded mode (one process) and false for `live` alone.
+   */
+  BAROMETER_LABEL_SAMPLER: z.stringbool().optional(),
+  /** Items the sampler queues per run. */
+  BAROMETER_LABEL_SAMPLE_SIZE: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Minutes between two sampler runs (the first runs at start). */
+  BAROMETER_LABEL_SAMPLE_INTERVAL_MIN: z.coerce.number().min(1).default(360),
+  /** How far back the sampler looks for scored items. */
+  BAROMETER_LABEL_SAMPLE_LOOKBACK_H: z.coerce.number().min(1).default(24),
+  /** Uncertainty measure: `entropy` of the three probabilities, or `least_confidence` (1 − the top one). */
+  BAROMETER_LABEL_SAMPLE_STRATEGY: z.enum(['entropy', 'least_confidence']).default('entropy'),
+  /** Minutes between two drift checks (last 24 h against the 7 days before). */
+  BAROMETER_DRIFT_INTERVAL_MIN: z.coerce.number().min(1).default(60),
 });
 export type LiveConfig = z.infer<typeof LiveConfig>;
 
@@ -44,6 +61,7 @@ export interface HttpSettings {
   rateLimitExpensive: number;
   trustProxy: boolean;
   sqlToken?: string;
+  labelToken?: string;
 }
 
 export const DEFAULT_HTTP_SETTINGS: HttpSettings = { corsOrigins: [], rateLimit: 600, rateLimitExpensive: 30, trustProxy: false };
@@ -55,5 +73,28 @@ export function httpSettingsOf(config: LiveConfig): HttpSettings {
     rateLimitExpensive: config.BAROMETER_RATE_LIMIT_EXPENSIVE,
     trustProxy: config.BAROMETER_TRUST_PROXY,
     sqlToken: config.BAROMETER_SQL_TOKEN,
+    labelToken: config.BAROMETER_LABEL_TOKEN,
+  };
+}
+
+/** The labeling sampler's schedule; it runs only where labeling is on (a label token) and `enabled`. */
+export interface SamplerSettings {
+  enabled: boolean;
+  sizePerRun: number;
+  intervalMs: number;
+  lookbackHours: number;
+  strategy: 'entropy' | 'least_confidence';
+}
+
+export const DEFAULT_SAMPLER_SETTINGS: SamplerSettings = { enabled: false, sizePerRun: 8, intervalMs: 360 * 60_000, lookbackHours: 24, strategy: 'entropy' };
+
+/** `samplerByDefault`: whether this kind of process runs the sampler when BAROMETER_LABEL_SAMPLER is unset. */
+export function samplerSettingsOf(config: LiveConfig, samplerByDefault: boolean): SamplerSettings {
+  return {
+    enabled: config.BAROMETER_LABEL_SAMPLER ?? samplerByDefault,
+    sizePerRun: config.BAROMETER_LABEL_SAMPLE_SIZE,
+    intervalMs: config.BAROMETER_LABEL_SAMPLE_INTERVAL_MIN * 60_000,
+    lookbackHours: config.BAROMETER_LABEL_SAMPLE_LOOKBACK_H,
+    strategy: config.BAROMETER_LABEL_SAMPLE_STRATEGY,
   };
 }

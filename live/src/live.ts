@@ -7,14 +7,16 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ScoredItem } from '@barometer/schemas/items';
 import { buildApp, type LiveApp, type LiveSocketServer } from './app.ts';
-import type { HttpSettings } from './config.ts';
+import { DEFAULT_SAMPLER_SETTINGS, type HttpSettings, type SamplerSettings } from './config.ts';
+import { createDriftMonitor } from './drift-monitor.ts';
+import { createLabelSampler } from './label-sampler.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
 import type { Scorer } from './score-route.ts';
 import { createSocketGateway } from './socket-gateway.ts';
 import { createSourcesHealth } from './sources-health.ts';
 
 export type { Scorer } from './score-route.ts';
-export type { HttpSettings } from './config.ts';
+export type { HttpSettings, SamplerSettings } from './config.ts';
 
 export interface LiveDeps {
   clickhouse: ClickHouseClient;
@@ -35,6 +37,10 @@ export interface LiveDeps {
   tickIntervalMs?: number;
   /** Full reload period of a room: picks up the window sliding and late-arriving items. */
   reloadIntervalMs?: number;
+  /** The labeling sampler's schedule; it runs only with a label token (`http.labelToken`) and `enabled`. */
+  sampler?: SamplerSettings;
+  /** Time between drift checks (default hourly). */
+  driftIntervalMs?: number;
 }
 
 export interface Live {
@@ -49,6 +55,17 @@ export async function createLive(deps: LiveDeps): Promise<Live> {
   const consumer = deps.kafka.consumer({ groupId: deps.groupId });
   const sources = createSourcesHealth({ consumer: deps.kafka.consumer({ groupId: `${deps.groupId}-sources` }), topic: deps.topics.sources, log });
   let consumerRunning = false;
+  const samplerSettings = deps.sampler ?? DEFAULT_SAMPLER_SETTINGS;
+  const sampler = createLabelSampler({ ...samplerSettings, clickhouse: deps.clickhouse, log: deps.log });
+  const runSampler = samplerSettings.enabled && Boolean(deps.http?.labelToken);
+  const drift = createDriftMonitor({
+    clickhouse: deps.clickhouse,
+    registry: deps.metrics,
+    log: deps.log,
+    intervalMs: deps.driftIntervalMs ?? 3_600_000,
+    // Each replica checks for itself and tells its own clients.
+    onAlert: (alert) => io.emit('drift:alert', alert),
+  });
   const { app, io } = await buildApp({
     clickhouse: deps.clickhouse,
     log: deps.log,
@@ -58,6 +75,8 @@ export async function createLive(deps: LiveDeps): Promise<Live> {
     http: deps.http,
     staticDir: deps.staticDir,
     healthChecks: () => ({ kafka: consumerRunning ? 'ok' : 'not consuming' }),
+    drift,
+    sampleLabels: sampler.run,
   });
   // The gauges are read at scrape time, after `gateway` below exists.
   const metrics = createGatewayMetrics(deps.metrics, { clients: () => io.engine.clientsCount, rooms: () => gateway.roomCount() });
@@ -112,12 +131,15 @@ export async function createLive(deps: LiveDeps): Promise<Live> {
       await joined;
       await sourcesStarted;
       consumerRunning = true;
+      drift.start();
+      if (runSampler) sampler.start();
       const address = await app.listen(listen);
       log.info({ address }, 'live gateway listening');
       return address;
     },
     async stop() {
       consumerRunning = false;
+      await Promise.all([drift.stop(), sampler.stop()]);
       await gateway.stop();
       await Promise.all([consumer.disconnect(), sources.stop()]);
       await app.close();

@@ -12,7 +12,7 @@ import { migrate } from '@barometer/analytics/migrate';
 import { defaultModelDir, loadSentimentModel } from '@barometer/scoring/model';
 import { TOPICS } from '@barometer/schemas/kafka';
 import { createLive } from './live.ts';
-import { httpSettingsOf, loadLiveConfig } from './config.ts';
+import { httpSettingsOf, loadLiveConfig, samplerSettingsOf } from './config.ts';
 
 async function main(): Promise<void> {
   const config = loadLiveConfig();
@@ -38,6 +38,9 @@ async function main(): Promise<void> {
     http: httpSettingsOf(config),
     staticDir: config.BAROMETER_STATIC_DIR,
     tickIntervalMs: config.BAROMETER_TICK_INTERVAL_MS,
+    // Replicas do not coordinate: the sampler is off here unless BAROMETER_LABEL_SAMPLER=true on one of them.
+    sampler: samplerSettingsOf(config, false),
+    driftIntervalMs: config.BAROMETER_DRIFT_INTERVAL_MIN * 60_000,
   });
   await live.start({ port: config.PORT, host: config.HOST });
   installShutdown(

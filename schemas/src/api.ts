@@ -236,3 +236,45 @@ export const DriftReport = z.object({
   current: z.object({ start: UtcInstant, end: UtcInstant }),
 });
 export type DriftReport = z.infer<typeof DriftReport>;
+
+/** Who labels: a name or e-mail as the annotator types it (letters, digits, space and `._@+-`). */
+export const Annotator = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[\p{L}\p{N} ._@+-]+$/u, 'annotator may hold letters, digits, spaces and . _ @ + - only');
+export type Annotator = z.infer<typeof Annotator>;
+
+/** How many queued items this annotator has labeled, out of the whole queue. */
+export const LabelingProgress = z.object({ done: z.number().int().min(0), queued: z.number().int().min(0) });
+export type LabelingProgress = z.infer<typeof LabelingProgress>;
+
+/** `GET /api/v1/labeling/next`: the next queued items this annotator has not labeled, most uncertain first. */
+export const LabelingNextResponse = z.object({ annotator: Annotator, items: z.array(ScoredItem), progress: LabelingProgress });
+export type LabelingNextResponse = z.infer<typeof LabelingNextResponse>;
+
+/** `POST /api/v1/labels`: the annotator (or the X-Barometer-Annotator header) and one or more labels; the server stamps the time. */
+export const LabelsRequest = z.object({
+  annotator: Annotator.optional(),
+  labels: z.array(ItemLabel.pick({ id: true, label: true })).min(1).max(500),
+});
+export type LabelsRequest = z.infer<typeof LabelsRequest>;
+
+export const LabelsResponse = z.object({ stored: z.number().int().min(0), progress: LabelingProgress });
+export type LabelsResponse = z.infer<typeof LabelsResponse>;
+
+export const LabelFormat = z.enum(['csv', 'jsonl', 'label-studio']);
+export type LabelFormat = z.infer<typeof LabelFormat>;
+
+/** `POST /api/v1/labels/import`: how many labels were stored, and one line per record that was not. */
+export const LabelsImportResponse = z.object({ imported: z.number().int().min(0), errors: z.array(z.string()) });
+export type LabelsImportResponse = z.infer<typeof LabelsImportResponse>;
+
+/** `POST /api/v1/labeling/sample`: how many items the sampler queued now. */
+export const LabelSampleResponse = z.object({ queued: z.number().int().min(0), progress: LabelingProgress });
+export type LabelSampleResponse = z.infer<typeof LabelSampleResponse>;
+
+/** `GET /api/v1/drift`: the latest check of every feature, and when it ran. */
+export const DriftResponse = z.object({ checked_at: UtcInstant, reports: z.array(DriftReport) });
+export type DriftResponse = z.infer<typeof DriftResponse>;

@@ -1,7 +1,7 @@
 // The socket.io event contract, used as the generics of the server's `Server` and the client's `Socket`.
 import { z } from 'zod';
-import { ScoredItem } from './items.ts';
-import { AssetSymbol, SentimentPoint, SentimentValue } from './api.ts';
+import { ScoredItem, UtcInstant } from './items.ts';
+import { AssetSymbol, DriftReport, SentimentPoint, SentimentValue } from './api.ts';
 
 /** Per-connection limit on asset rooms, so one client cannot make the gateway track every asset. */
 export const MAX_SUBSCRIPTIONS = 20;
@@ -30,10 +30,23 @@ export const SentimentTick = z.object({
 });
 export type SentimentTick = z.infer<typeof SentimentTick>;
 
+/**
+ * Sent to every client when a drift check finds a feature over its threshold and the previous check
+ * did not (edge-triggered); nothing is sent while it stays over, nor when it falls back.
+ */
+export const DriftAlert = z.object({
+  feature: DriftReport.shape.feature,
+  psi: z.number().min(0),
+  threshold: z.number(),
+  at: UtcInstant,
+});
+export type DriftAlert = z.infer<typeof DriftAlert>;
+
 export interface ServerToClientEvents {
   'sentiment:snapshot': (snapshot: SentimentSnapshot) => void;
   'sentiment:tick': (tick: SentimentTick) => void;
   'item:scored': (item: ScoredItem) => void;
+  'drift:alert': (alert: DriftAlert) => void;
 }
 
 /** `subscribe` / `unsubscribe` payload: asset rooms to join or leave (the overall room is always joined). */
@@ -50,7 +63,7 @@ export type SubscribeAck = z.infer<typeof SubscribeAck>;
 /**
  * On connect a client is in the overall room and receives its snapshot. `subscribe` joins asset rooms:
  * one `sentiment:snapshot` per newly joined room follows, then that room's ticks (`asset` set). Ticks
- * are sent at most once per second per room; `item:scored` goes to every client.
+ * are sent at most once per second per room; `item:scored` and `drift:alert` go to every client.
  */
 export interface ClientToServerEvents {
   subscribe: (request: SubscribeRequest, ack?: (ack: SubscribeAck) => void) => void;
