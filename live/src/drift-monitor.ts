@@ -3,7 +3,7 @@
 // registry, the latest reports for GET /api/v1/drift, and an edge-triggered alert when a feature crosses.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
+import { gaugeOn, type Registry } from '@barometer/runtime/metrics';
 import type { DriftResponse } from '@barometer/schemas/api';
 import type { DriftAlert } from '@barometer/schemas/socket';
 import { dailyDriftWindows, queryDrift } from '@barometer/analytics/drift';
@@ -47,18 +47,15 @@ export interface DriftMonitor {
 export function createDriftMonitor(o: DriftMonitorOptions): DriftMonitor {
   const log = o.log.child({ component: 'drift' });
   const now = o.now ?? (() => new Date());
-  const registers = [o.registry];
-  const psiGauge = new Gauge({
+  const psiGauge = gaugeOn(o.registry, {
     name: 'barometer_drift_psi',
     help: 'Population stability index of a feature (label, length), last 24 h vs the 7 days before; absent while either window has too few items',
     labelNames: ['feature'],
-    registers,
   });
-  const alertGauge = new Gauge({
+  const alertGauge = gaugeOn(o.registry, {
     name: 'barometer_drift_alert',
     help: 'Whether a feature drifted (PSI above the threshold) at the latest check: 1 or 0',
     labelNames: ['feature'],
-    registers,
   });
   const drifted = new Map<string, boolean>();
   let last: DriftResponse | undefined;
