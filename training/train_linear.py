@@ -142,6 +142,27 @@ def split_tfns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return idx_train, idx_val, idx_test
 
 
+def read_extra_labels(path: Path, held_out: set[str]) -> dict[str, Any]:
+    """Collected labels (text,label CSV, as `npm run train` exports them), cleaned like every text.
+    Texts that are in validation or test once cleaned are dropped: a label on a test headline must
+    not leak it into training. Empty texts are dropped too."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    clean_rows, ys, leaked, empty = [], [], 0, 0
+    for row in rows:
+        c = clean_text(row["text"])
+        if not c:
+            empty += 1
+        elif c in held_out:
+            leaked += 1
+        else:
+            clean_rows.append(c)
+            ys.append(LABELS.index(row["label"]))
+    return {"clean": clean_rows, "y": ys, "rows": len(rows), "used": len(clean_rows),
+            "droppedInHeldOut": leaked, "droppedEmpty": empty,
+            "perClass": {label: ys.count(i) for i, label in enumerate(LABELS)}}
+
+
 def read_surge(data_dir: Path) -> tuple[list[str], list[str], np.ndarray]:
     path = data_dir / "surge-crypto" / "sentiment.csv"
     with path.open(encoding="utf-8", newline="") as f:
@@ -254,6 +275,13 @@ def main() -> int:
     # A fixed default rather than today's date, so that a rerun reproduces the files exactly.
     parser.add_argument("--version", default="linear-tfidf-2026.11.23")
     parser.add_argument("--fixture-size", type=int, default=200)
+    # Retraining (npm run train, scoring/src/train-cli.ts): collected labels join the training data
+    # only; the frozen test split stays exactly the one every model is compared on.
+    parser.add_argument("--extra-labels", type=Path, help="CSV with text,label (negative|neutral|positive) appended to training only")
+    parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the parity fixture (candidates)")
+    parser.add_argument("--fixed", action="store_true", help="skip the grid: the shipped features and C (word12+char15, C=8)")
+    parser.add_argument("--train-limit", type=int, help="train on the first N rows of the training split only (smoke tests)")
+    parser.add_argument("--report", type=Path, help="write data sizes, figures and timings here as JSON")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -262,15 +290,22 @@ def main() -> int:
 
     idx_train, idx_val, idx_test = split_tfns(y)
     take = lambda ids: [clean[i] for i in ids]  # noqa: E731
+    if args.train_limit is not None:
+        idx_train = idx_train[: args.train_limit]
     x_train, x_val, x_test = take(idx_train), take(idx_val), take(idx_test)
     y_train, y_val, y_test = y[idx_train], y[idx_val], y[idx_test]
+    extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test)) if args.extra_labels else None
+    if extra is not None:
+        x_train = x_train + extra["clean"]
+        y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
 
     # Model selection on the validation split only; the test split is read once, at the end.
     grid: list[dict[str, Any]] = []
     best: tuple[float, FeatureConfig, float] | None = None
     grid_started = time.perf_counter()
-    for cfg in FEATURE_CONFIGS:
-        for c in C_GRID:
+    configs = [FEATURE_CONFIGS[-1]] if args.fixed else FEATURE_CONFIGS
+    for cfg in configs:
+        for c in [8.0] if args.fixed else C_GRID:
             pipe = build_pipeline(cfg, c).fit(x_train, y_train)
             f1 = float(f1_score(y_val, pipe.predict(x_val), average="macro"))
             grid.append({"features": cfg.name, "C": c, "valMacroF1": round(f1, 4)})
@@ -336,10 +371,10 @@ def main() -> int:
     data_sizes = {
         "tfns": {
             **tfns_stats,
-            "train": len(x_train),
+            "train": len(idx_train),
             "validation": len(x_val),
             "test": len(x_test),
-            "trainPerClass": {LABELS[i]: int(np.sum(y_train == i)) for i in range(3)},
+            "trainPerClass": {LABELS[i]: int(np.sum(y[idx_train] == i)) for i in range(3)},
         },
         "surgeCrypto": {"rows": len(surge_raw), "negative": int(np.sum(surge_y == 0)), "positive": int(np.sum(surge_y == 2))},
     }
@@ -378,11 +413,27 @@ def main() -> int:
         ],
     }
 
+    if extra is not None:
+        data_sizes["collectedLabels"] = {k: v for k, v in extra.items() if k not in ("clean", "y")}
+        manifest["data"].append(
+            {
+                "name": "Barometer collected labels",
+                "licence": "project data",
+                "source": str(args.extra_labels),
+                "use": f"training only ({extra['used']} labels; none whose text is in validation or test)",
+            }
+        )
+
     args.model_dir.mkdir(parents=True, exist_ok=True)
-    args.fixture.parent.mkdir(parents=True, exist_ok=True)
     (args.model_dir / "model.onnx").write_bytes(model_bytes)
     (args.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    args.fixture.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not args.no_fixture:
+        args.fixture.parent.mkdir(parents=True, exist_ok=True)
+        args.fixture.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.report:
+        report = {"dataSizes": data_sizes, "test": test, "validation": validation, "crypto": crypto,
+                  "seconds": {"grid": round(grid_seconds, 1), "finalFit": round(final_fit_seconds, 1), "total": round(total_seconds, 1)}}
+        args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     (args.model_dir / "MODEL_CARD.md").write_text(
         model_card(
             manifest=manifest,

@@ -6,6 +6,11 @@ export const ScoringConfig = CommonConfig.extend({
   /** A model directory (manifest.json beside its files); unset = scoring/models/minilm-sentiment.
    *  The linear fallback: scoring/models/linear-tfidf. */
   BAROMETER_MODEL_DIR: z.string().min(1).optional(),
+  /** Where `npm run train` writes candidates and live.json, the promotion pointer that overrides
+   *  BAROMETER_MODEL_DIR and is followed while running; unset = <BAROMETER_DATA_DIR>/models. */
+  BAROMETER_MODELS_DIR: z.string().min(1).optional(),
+  /** A candidate model scoring in shadow beside the live one (rows tagged shadow, not in the index). */
+  BAROMETER_SHADOW_MODEL_DIR: z.string().min(1).optional(),
   // One scoreBatch call. The linear model's graph builds a dense [N, 46300] float matrix (~0.8 MB per
   // text); the transformer pads the batch to its longest text, so huge batches of mixed lengths waste work.
   // 32: the transformer's throughput is flat from 32 up (scoring bench) while a batch's latency grows

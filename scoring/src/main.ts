@@ -11,6 +11,7 @@ import { TOPICS } from '@barometer/schemas/kafka';
 import { createScoring } from './scoring.ts';
 import { loadScoringConfig } from './config.ts';
 import { defaultModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { followLivePointer, livePointerPath, startModelDirs } from './live-pointer.ts';
 
 async function main(): Promise<void> {
   const config = loadScoringConfig();
@@ -19,8 +20,17 @@ async function main(): Promise<void> {
   const clickhouse = createClickHouse(clickHouseTargetOf(config, resolveUserPath(config.BAROMETER_DATA_DIR)));
   await migrate(clickhouse, log, { retentionDays: config.BAROMETER_RETENTION_DAYS, rollupRetentionDays: config.BAROMETER_ROLLUP_RETENTION_DAYS });
   const registry = createMetricsRegistry({ service: 'scoring' });
-  const model = await loadSentimentModel(config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
-  log.info({ model: model.version, kind: model.manifest.kind }, 'sentiment model loaded');
+  const load = (dir: string) => loadSentimentModel(dir, { intraOpNumThreads: config.BAROMETER_ONNX_THREADS });
+  // live.json (written by `npm run train` on promotion) overrides BAROMETER_MODEL_DIR and is followed.
+  const pointerPath = livePointerPath(resolveUserPath(config.BAROMETER_MODELS_DIR ?? `${config.BAROMETER_DATA_DIR}/models`));
+  const dirs = await startModelDirs({
+    pointerPath,
+    modelDir: config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir,
+    shadowModelDir: config.BAROMETER_SHADOW_MODEL_DIR ? resolveUserPath(config.BAROMETER_SHADOW_MODEL_DIR) : undefined,
+  });
+  const model = await load(dirs.live);
+  const shadowModel = dirs.shadow ? await load(dirs.shadow) : undefined;
+  log.info({ model: model.version, kind: model.manifest.kind, shadow: shadowModel?.version, pointerPath }, 'sentiment model loaded');
   for (const notice of model.notices) log.warn({ model: model.version }, notice);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-scoring', log });
   await ensureTopics(kafka, TOPICS, log);
@@ -41,18 +51,25 @@ async function main(): Promise<void> {
     maxBatchSize: config.BAROMETER_SCORING_BATCH,
     restartConsumer: { create: newConsumer, stuckAfterMs: 2 * sessionTimeout },
     metrics: registry,
+    ...(shadowModel ? { shadowModel } : {}),
   });
   await scoring.start();
-  const metricsServer = createMetricsServer({ registry, health: () => ({ status: 'ok', model: model.version }), log });
+  const follower = followLivePointer({ path: pointerPath, scoring, load, log, initial: { live: dirs.live, ...(dirs.shadow ? { shadow: dirs.shadow } : {}) } });
+  const metricsServer = createMetricsServer({ registry, health: () => ({ status: 'ok', model: scoring.models().live.version }), log });
   const metricsPort = await metricsServer.start({ port: config.BAROMETER_SCORING_METRICS_PORT });
   log.info({ metricsPort }, 'scoring metrics served');
   installShutdown(
     [
+      { name: 'live pointer', run: () => follower.stop() },
       { name: 'scoring consumer', run: () => scoring.stop() },
       { name: 'metrics server', run: () => metricsServer.stop() },
       { name: 'kafka producer', run: () => producer.disconnect() },
       { name: 'clickhouse', run: () => clickhouse.close() },
-      { name: 'onnx session', run: () => model.close() },
+      { name: 'onnx sessions', run: async () => {
+        const { live, shadow } = scoring.models();
+        await live.close();
+        await shadow?.close();
+      } },
     ],
     log,
   );

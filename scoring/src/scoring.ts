@@ -39,11 +39,26 @@ export interface ScoringDeps {
   dedup?: boolean;
   /** The process's Prometheus registry; metrics are registered on it when given. */
   metrics?: Registry;
+  /**
+   * A candidate scoring every batch beside the live model: its rows are written with `shadow: true`
+   * (kept under its model_version, never counted in the index) and not published to the scored topic.
+   */
+  shadowModel?: SentimentModel;
 }
 
 export interface Scoring {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Hot swap: waits for the chunk in flight (scored, written and published by the old model), makes
+   * `next` the live model for every later chunk, then closes the old one. Never mid-chunk; an item
+   * redelivered across the swap is not scored twice because a live row for its id already exists.
+   */
+  swapModel(next: SentimentModel): Promise<void>;
+  /** Starts, replaces or (undefined) stops shadow scoring between chunks; closes the shadow it replaces. */
+  setShadowModel(next: SentimentModel | undefined): Promise<void>;
+  /** The models in use now (the caller closes them at shutdown). */
+  models(): { live: SentimentModel; shadow: SentimentModel | undefined };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,20 +78,29 @@ export function toScoredItem(item: RawItem, s: SentimentScores, modelVersion: st
 }
 
 export function createScoring(deps: ScoringDeps): Scoring {
-  const log = deps.log.child({ component: 'scoring', model: deps.model.version });
+  const log = deps.log.child({ component: 'scoring' });
+  let model = deps.model;
+  let shadow = deps.shadowModel;
+  // Chunks run one at a time (partitionsConsumedConcurrently: 1); swaps queue behind the chunk in flight.
+  let turn: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = turn.then(fn);
+    turn = run.catch(() => undefined);
+    return run;
+  }
   const maxBatch = deps.maxBatchSize ?? 128;
   const attempts = deps.insertAttempts ?? Number.POSITIVE_INFINITY;
   const backoffMaxMs = deps.insertBackoffMaxMs ?? 5_000;
   const metrics = deps.metrics ? createScoringMetrics(deps.metrics) : undefined;
 
   /** Scores in one run; `failed` holds the indexes (into `items`) that could not be scored, with why. */
-  async function scoreItems(items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { index: number; err: unknown }[] }> {
+  async function scoreItems(model: SentimentModel, items: RawItem[]): Promise<{ scored: ScoredItem[]; failed: { index: number; err: unknown }[] }> {
     const scoredAt = new Date().toISOString();
     try {
-      const endModel = metrics?.modelSeconds.startTimer({ model_version: deps.model.version });
-      const scores = await deps.model.scoreBatch(items.map((i) => i.title));
+      const endModel = metrics?.modelSeconds.startTimer({ model_version: model.version });
+      const scores = await model.scoreBatch(items.map((i) => i.title));
       endModel?.();
-      return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, deps.model.version, scoredAt)), failed: [] };
+      return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, model.version, scoredAt)), failed: [] };
     } catch (err) {
       // One bad input must not sink its neighbours: retry one by one and dead-letter only what still fails.
       log.warn({ err, n: items.length }, 'batch scoring failed, retrying items one by one');
@@ -84,8 +108,8 @@ export function createScoring(deps: ScoringDeps): Scoring {
       const failed: { index: number; err: unknown }[] = [];
       for (const [index, item] of items.entries()) {
         try {
-          const [s] = await deps.model.scoreBatch([item.title]);
-          scored.push(toScoredItem(item, s!, deps.model.version, scoredAt));
+          const [s] = await model.scoreBatch([item.title]);
+          scored.push(toScoredItem(item, s!, model.version, scoredAt));
         } catch (e) {
           failed.push({ index, err: e });
         }
@@ -119,6 +143,19 @@ export function createScoring(deps: ScoringDeps): Scoring {
     }
   }
 
+  /**
+   * Best effort: a failing candidate must never hold up or fail the live path, so errors are logged
+   * and the chunk goes on; `npm run backfill` fills any gap in a candidate's rows.
+   */
+  async function scoreShadow(candidate: SentimentModel, items: RawItem[], token: string) {
+    try {
+      const { scored } = await scoreItems(candidate, items);
+      await insertScoredItems(deps.clickhouse, scored, token, { shadow: true, dedup: deps.dedup ?? true });
+    } catch (err) {
+      log.warn({ err, model: candidate.version, n: items.length }, 'shadow scoring failed; chunk kept for the live model');
+    }
+  }
+
   async function handleChunk(payload: EachBatchPayload, chunk: EachBatchPayload['batch']['messages']) {
     const { batch } = payload;
     const endChunk = metrics?.chunkSeconds.startTimer();
@@ -133,14 +170,15 @@ export function createScoring(deps: ScoringDeps): Scoring {
         sources.push(incoming);
       } else rejects.push(r.rejection);
     }
-    const { scored, failed } = items.length > 0 ? await scoreItems(items) : { scored: [], failed: [] };
+    const { scored, failed } = items.length > 0 ? await scoreItems(model, items) : { scored: [], failed: [] };
     for (const { index, err } of failed)
       rejects.push(rejectionOf(batch.topic, sources[index]!, 'scoring_failed', err instanceof Error ? err.message : String(err)));
     const first = chunk[0]!.offset;
     const last = chunk[chunk.length - 1]!.offset;
     // The token names exactly this slice of this partition under this model: a redelivery of the same
     // slice is dropped by ClickHouse, and the ReplacingMergeTree on id covers a slice cut differently.
-    await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${deps.model.version}`, payload);
+    await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${model.version}`, payload);
+    if (shadow && items.length > 0) await scoreShadow(shadow, items, `${batch.topic}/${batch.partition}/${first}-${last}/${shadow.version}/shadow`);
 
     const failedAt = new Date().toISOString();
     const dlq: DlqMessage[] = rejects.map((r) => ({ v: 1 as const, ...r, failed_at: failedAt, rejected_by: 'scoring' }));
@@ -171,7 +209,7 @@ export function createScoring(deps: ScoringDeps): Scoring {
     for (let i = 0; i < messages.length; i += maxBatch) {
       if (!isRunning() || isStale()) break;
       const chunk = messages.slice(i, i + maxBatch);
-      await handleChunk(payload, chunk);
+      await exclusive(() => handleChunk(payload, chunk));
       // Offsets move only after the durable write and the publish: a crash before this line redelivers.
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await commitOffsetsIfNecessary();
@@ -212,12 +250,31 @@ export function createScoring(deps: ScoringDeps): Scoring {
         });
         await watchdog.start();
       } else await runOn(deps.consumer);
-      log.info({ topic: deps.topics.raw }, 'scoring started');
+      log.info({ topic: deps.topics.raw, model: model.version, shadow: shadow?.version }, 'scoring started');
     },
     async stop() {
       // Disconnect lets the in-flight batch finish and commits its resolved offsets.
       if (watchdog) await watchdog.stop();
       else await deps.consumer.disconnect();
     },
+    swapModel(next) {
+      return exclusive(async () => {
+        const old = model;
+        if (old === next) return;
+        model = next;
+        log.info({ from: old.version, to: next.version }, 'live model swapped');
+        await old.close();
+      });
+    },
+    setShadowModel(next) {
+      return exclusive(async () => {
+        const old = shadow;
+        if (old === next) return;
+        shadow = next;
+        log.info({ from: old?.version, to: next?.version }, 'shadow model set');
+        await old?.close();
+      });
+    },
+    models: () => ({ live: model, shadow }),
   };
 }
