@@ -1,10 +1,13 @@
 // The dashboard layout: the selection (asset, span) from the URL, one socket feed for the selected
 // room, fanned out to the gauge, the chart, the headlines, "why it moved", freshness and the model box.
+// `?view=label` (or /label) shows the labeling view instead.
 import { useState } from 'react';
 import { AssetPicker } from './asset-picker.tsx';
 import { CHART_SPANS } from './assets.ts';
 import { ConnectionIndicator } from './connection-indicator.tsx';
+import { DriftBadge } from './drift-badge.tsx';
 import { HeadlineList } from './headline-list.tsx';
+import { LabelingView, labelViewRequested } from './labeling-view.tsx';
 import { viewerTimeZone } from './local-time.ts';
 import { ScoreBox } from './score-box.tsx';
 import { SENTIMENT_CLASSES } from './sentiment-class.ts';
@@ -20,6 +23,12 @@ import { WhyPanel } from './why-panel.tsx';
 const SPAN_WORDS = { '24h': '24 h', '7d': '7 d', '30d': '30 d' } as const;
 
 export function App() {
+  // The view is fixed for the page's life: switching is a navigation.
+  const [labeling] = useState(() => labelViewRequested());
+  return labeling ? <LabelingView /> : <Dashboard />;
+}
+
+function Dashboard() {
   const [selection, select] = useSelection();
   const { asset, span } = selection;
   const feed = useSentimentSocket(asset);
@@ -39,6 +48,7 @@ export function App() {
           <p className="subtitle">Live sentiment of crypto &amp; finance news</p>
         </div>
         <div className="masthead-controls">
+          <DriftBadge alert={feed.driftAlert} />
           <ConnectionIndicator state={feed.connection} lastEventAt={feed.lastEventAt} />
           <ThemeToggle choice={theme.choice} onChange={theme.setChoice} />
         </div>

@@ -4,6 +4,7 @@
 import { ItemsResponse, SentimentValue, type AssetSymbol, type SentimentPoint } from '@barometer/schemas/api';
 import { ScoredItem } from '@barometer/schemas/items';
 import {
+  DriftAlert,
   SentimentSnapshot,
   SentimentTick,
   SubscribeAck,
@@ -38,6 +39,8 @@ export interface SentimentFeed {
   room: RoomState;
   /** Snapshot series and ticks for the chart, outside React state. */
   series: SeriesFeed;
+  /** The latest `drift:alert` since the page loaded. */
+  driftAlert: DriftAlert | null;
 }
 
 export const MAX_ITEMS = 100;
@@ -164,6 +167,7 @@ async function fetchRoomFallback(asset: AssetSymbol, signal: AbortSignal): Promi
 export function useSentimentSocket(asset: AssetSymbol | null): SentimentFeed {
   const [state, dispatch] = useReducer(reduceFeed, initialState);
   const [series] = useState(createSeriesFeed);
+  const [driftAlert, setDriftAlert] = useState<DriftAlert | null>(null);
   const [socket] = useState<Socket<ServerToClientEvents, ClientToServerEvents>>(() => io({ autoConnect: false }));
   const assetRef = useRef(asset);
   assetRef.current = asset;
@@ -221,6 +225,10 @@ export function useSentimentSocket(asset: AssetSymbol | null): SentimentFeed {
       const item = parsePayload(ScoredItem, 'item:scored', payload);
       if (item) dispatch({ type: 'item', item });
     });
+    socket.on('drift:alert', (payload) => {
+      const alert = parsePayload(DriftAlert, 'drift:alert', payload);
+      if (alert) setDriftAlert(alert);
+    });
 
     const onBrowserOffline = () => setConnection('stale');
     const onBrowserOnline = () => {
@@ -268,5 +276,5 @@ export function useSentimentSocket(asset: AssetSymbol | null): SentimentFeed {
   }, [socket, asset]);
 
   const room = state.rooms[roomKey(asset)] ?? emptyRoom(asset);
-  return { connection: state.connection, lastEventAt: state.lastEventAt, epoch: state.epoch, room, series };
+  return { connection: state.connection, lastEventAt: state.lastEventAt, epoch: state.epoch, room, series, driftAlert };
 }
