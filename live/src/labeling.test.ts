@@ -13,6 +13,7 @@ import { migrate } from '@barometer/analytics/migrate';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
 import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { buildApp, type LiveApp } from './app.ts';
+import { createLabelSampler } from './label-sampler.ts';
 import { scored } from './test-items.ts';
 
 const log = pino({ level: 'silent' });
@@ -65,6 +66,8 @@ describe('labeling routes', () => {
     const wrong = await app.inject({ url: '/api/v1/labels/export', headers: { authorization: 'Bearer not-the-token-at-all' } });
     assert.equal(wrong.statusCode, 401);
     assert.equal(wrong.headers['www-authenticate'], 'Bearer');
+    const importWithout = await app.inject({ method: 'POST', url: '/api/v1/labels/import?format=csv', headers: { 'content-type': 'text/csv' }, payload: 'id,label\n' });
+    assert.equal(importWithout.statusCode, 401, 'the import scope is behind the token too');
     assert.equal((await app.inject({ url: '/api/v1/labeling/next', headers: auth })).statusCode, 400, 'an annotator is required');
     assert.equal((await app.inject({ url: '/api/v1/labeling/next?annotator=%3Cscript%3E', headers: auth })).statusCode, 400);
     const inHeader = await app.inject({ url: '/api/v1/labeling/next', headers: { ...auth, 'x-barometer-annotator': 'ann' } });
@@ -83,6 +86,18 @@ describe('labeling routes', () => {
     assert.equal(next.annotator, 'alice');
   });
 
+  test('the periodic sampler queues at start and stops cleanly', async () => {
+    await insertScoredItems(ch, [scored(4, 0.1, 3, { entropy: 1.05, source: 'third.example' })], 'labeling-2');
+    const sampler = createLabelSampler({ clickhouse: ch, log, sizePerRun: 1, intervalMs: 60_000, lookbackHours: 1, strategy: 'least_confidence' });
+    sampler.start();
+    await sampler.stop();
+    const next = LabelingNextResponse.parse((await app.inject({ url: '/api/v1/labeling/next?annotator=zed&limit=10', headers: auth })).json());
+    // Least confidence (1 − the top probability) prefers item 3 (0.3) over the high-entropy item 4 (0.1).
+    assert.ok(next.items.some((i) => i.id === scored(3, 0, 0).id), 'the run at start queued by the configured strategy');
+    assert.ok(!next.items.some((i) => i.id === scored(4, 0, 0).id));
+    assert.equal(next.progress.queued, 3);
+  });
+
   test('a label round-trips over HTTP: label → export CSV → import as another annotator → export shows both', async () => {
     const [first, second] = [scored(1, 0, 0).id, scored(2, 0, 0).id];
     const before = Date.now();
@@ -93,9 +108,9 @@ describe('labeling routes', () => {
       payload: { annotator: 'alice', labels: [{ id: first, label: 'neutral' }, { id: second, label: 'positive' }] },
     });
     assert.equal(stored.statusCode, 200, stored.body);
-    assert.deepEqual(LabelsResponse.parse(stored.json()), { stored: 2, progress: { done: 2, queued: 2 } });
+    assert.deepEqual(LabelsResponse.parse(stored.json()), { stored: 2, progress: { done: 2, queued: 3 } });
     const left = LabelingNextResponse.parse((await app.inject({ url: '/api/v1/labeling/next?annotator=alice', headers: auth })).json());
-    assert.deepEqual([left.items.length, left.progress.done], [0, 2], 'labeled items leave the queue of that annotator');
+    assert.deepEqual([left.items.map((i) => i.id), left.progress.done], [[scored(3, 0, 0).id], 2], 'labeled items leave the queue of that annotator');
 
     const csv = await app.inject({ url: '/api/v1/labels/export?format=csv', headers: auth });
     assert.equal(csv.statusCode, 200);
