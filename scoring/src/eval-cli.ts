@@ -8,41 +8,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
-import { z } from 'zod';
 import { parseCsv } from './csv-read.ts';
 import { argmax3, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex } from './eval-metrics.ts';
 import { renderModelCard, type ModelEvaluation, type Evaluation } from './model-card.ts';
 import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
+import { loadFrozenSplit, probabilitiesOf, type Labeled } from './frozen-split.ts';
 
-const Split = z.object({
-  source: z.literal('tfns/train.csv'),
-  labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
-  stats: z.record(z.string(), z.number()),
-  validation: z.array(z.tuple([z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1), z.literal(2)])])),
-  test: z.array(z.tuple([z.number().int().nonnegative(), z.union([z.literal(0), z.literal(1), z.literal(2)])])),
-});
-
-// tfns: 0 = bearish, 1 = bullish, 2 = neutral (shared/data/README.md).
-const TFNS_CLASS: Record<string, ClassIndex> = { '0': 0, '1': 2, '2': 1 };
 // Figures are rounded to 4 places; float32 vs float64 can move an argmax on a near-tie.
 const DRIFT_TOLERANCE = 0.005;
 
-interface Labeled {
-  texts: string[];
-  truth: ClassIndex[];
-}
 
 async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Promise<ModelEvaluation> {
   const model = await loadSentimentModel(dir);
   try {
-    const proba = async (texts: string[]) => {
-      const out: number[][] = [];
-      for (let i = 0; i < texts.length; i += 128) {
-        for (const s of await model.scoreBatch(texts.slice(i, i + 128))) out.push([s.negative, s.neutral, s.positive]);
-      }
-      return out;
-    };
+    const proba = (texts: string[]) => probabilitiesOf(model, texts);
     const [pv, pt, pc] = [await proba(sets.validation.texts), await proba(sets.test.texts), await proba(sets.crypto.texts)];
     return {
       manifest: model.manifest,
@@ -80,20 +60,11 @@ async function main(): Promise<number> {
     },
   });
   const dataDir = values['data-dir'];
-  const split = Split.parse(JSON.parse(await readFile(new URL('./fixtures/tfns-split.json', import.meta.url), 'utf8')));
-  const tfns = parseCsv(await readFile(join(dataDir, split.source), 'utf8'));
-  const pick = (rows: [number, ClassIndex][]): Labeled => {
-    const texts = rows.map(([r, label]) => {
-      const row = tfns[r];
-      if (!row || TFNS_CLASS[row.label ?? ''] !== label) throw new Error(`${split.source} row ${r} does not match the split file; rerun training/export_split.py`);
-      return row.text ?? '';
-    });
-    return { texts, truth: rows.map(([, label]) => label) };
-  };
+  const split = await loadFrozenSplit(dataDir);
   const surge = parseCsv(await readFile(join(dataDir, 'surge-crypto', 'sentiment.csv'), 'utf8'));
   const sets = {
-    validation: pick(split.validation),
-    test: pick(split.test),
+    validation: split.validation,
+    test: split.test,
     crypto: {
       texts: surge.map((r) => r['Comment Text'] ?? ''),
       truth: surge.map((r): ClassIndex => (r.Sentiment === 'Negative' ? 0 : 2)),
