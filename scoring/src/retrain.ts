@@ -7,7 +7,8 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { LabeledText } from '@barometer/schemas/api';
+import { LabeledText } from '@barometer/schemas/api';
+import { parseCsv } from '@barometer/analytics/labeling';
 import { applyGate, gateFiguresOf, GateResult } from './model-gate.ts';
 import { loadFrozenSplit, metricsOn } from './frozen-split.ts';
 import { readLivePointer, writeLivePointer, livePointerPath, resolvePointerDir } from './live-pointer.ts';
@@ -71,6 +72,18 @@ export function labelsForTraining(labels: readonly LabeledText[]): { rows: { tex
     else rows.push({ text, label: ranked[0]![0] });
   }
   return { rows, conflicting };
+}
+
+/** An export of the labeling API (CSV with a header, or JSONL), text included. */
+export function parseLabelExport(text: string): LabeledText[] {
+  const trimmed = text.trimStart();
+  const records: unknown[] = trimmed.startsWith('{')
+    ? trimmed.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown)
+    : (() => {
+        const [header, ...rows] = parseCsv(text);
+        return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i]])));
+      })();
+  return z.array(LabeledText).parse(records);
 }
 
 const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

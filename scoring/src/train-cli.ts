@@ -6,29 +6,17 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { LabeledText } from '@barometer/schemas/api';
+import type { LabeledText } from '@barometer/schemas/api';
 import { createLogger } from '@barometer/runtime/logger';
 import { resolveUserPath } from '@barometer/runtime/config';
 import { clickHouseTargetOf, createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
-import { queryLabeledTexts, parseCsv } from '@barometer/analytics/labeling';
+import { queryLabeledTexts } from '@barometer/analytics/labeling';
 import { insertModelDecision } from '@barometer/analytics/model-decisions';
 import { loadScoringConfig } from './config.ts';
 import { defaultDataDir } from './frozen-split.ts';
-import { retrain } from './retrain.ts';
+import { parseLabelExport, retrain } from './retrain.ts';
 import { defaultModelDir } from './sentiment-model.ts';
-
-/** An export of the labeling API (CSV with a header, or JSONL), text included. */
-export function parseLabelExport(text: string): LabeledText[] {
-  const trimmed = text.trimStart();
-  const records: unknown[] = trimmed.startsWith('{')
-    ? trimmed.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown)
-    : (() => {
-        const [header, ...rows] = parseCsv(text);
-        return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i]])));
-      })();
-  return z.array(LabeledText).parse(records);
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
