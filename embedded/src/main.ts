@@ -1,4 +1,5 @@
 // `npm start`: the whole of Barometer in one process (embedded mode), stopped cleanly by Ctrl-C.
+import path from 'node:path';
 import { createLogger } from '@barometer/runtime/logger';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { resolveUserPath } from '@barometer/runtime/config';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     clickhouse: clickHouseTargetOf(live, config.dataDir),
     ingest,
     modelDir: scoring.BAROMETER_MODEL_DIR ? resolveUserPath(scoring.BAROMETER_MODEL_DIR) : defaultModelDir,
+    modelsDir: resolveUserPath(scoring.BAROMETER_MODELS_DIR ?? path.join(config.dataDir, 'models')),
+    ...(scoring.BAROMETER_SHADOW_MODEL_DIR ? { shadowModelDir: resolveUserPath(scoring.BAROMETER_SHADOW_MODEL_DIR) } : {}),
     onnxThreads: scoring.BAROMETER_ONNX_THREADS,
     scoringBatch: scoring.BAROMETER_SCORING_BATCH,
     scoringGroup: scoring.BAROMETER_SCORING_GROUP,

@@ -13,7 +13,8 @@ import type { Ingest } from '@barometer/ingest';
 import type { IngestConfig } from '@barometer/ingest/config';
 import { createIngestFromConfig } from '@barometer/ingest/from-config';
 import { createScoring } from '@barometer/scoring';
-import { loadSentimentModel } from '@barometer/scoring/model';
+import { loadSentimentModel, type SentimentModel } from '@barometer/scoring/model';
+import { followLivePointer, livePointerPath, startModelDirs } from '@barometer/scoring/live-pointer';
 import { createLive, type HttpSettings, type Live, type SamplerSettings } from '@barometer/live';
 import { createMetricsRegistry, type Registry } from '@barometer/runtime/metrics';
 import { ensureKafkaJars, startLocalKafka } from '@barometer/kafka-local';
@@ -28,6 +29,10 @@ export interface StackOptions {
   /** Ingest's parsed settings: feeds, schedule, SSRF allowlist, filters. */
   ingest: IngestConfig;
   modelDir: string;
+  /** Retrained candidates and live.json, the promotion pointer (overrides modelDir, followed while running). */
+  modelsDir?: string;
+  /** A candidate scoring in shadow beside the live model. */
+  shadowModelDir?: string;
   onnxThreads: number;
   scoringBatch: number;
   port: number;
@@ -76,8 +81,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     undo.push({ name: 'clickhouse', run: () => clickhouse.close() });
     await migrate(clickhouse, log, opts.retention && { retentionDays: opts.retention.days, rollupRetentionDays: opts.retention.rollupDays });
 
-    const model = await loadSentimentModel(opts.modelDir, { intraOpNumThreads: opts.onnxThreads });
-    undo.push({ name: 'onnx session', run: () => model.close() });
+    const load = (dir: string) => loadSentimentModel(dir, { intraOpNumThreads: opts.onnxThreads });
+    const pointerPath = opts.modelsDir ? livePointerPath(opts.modelsDir) : undefined;
+    const dirs = pointerPath
+      ? await startModelDirs({ pointerPath, modelDir: opts.modelDir, shadowModelDir: opts.shadowModelDir })
+      : { live: opts.modelDir, shadow: opts.shadowModelDir };
+    const model = await load(dirs.live);
+    const shadowModel = dirs.shadow ? await load(dirs.shadow) : undefined;
+    // Scoring swaps models on promotion; the gateway's scorer follows whichever is live.
+    let models = (): { live: SentimentModel; shadow: SentimentModel | undefined } => ({ live: model, shadow: shadowModel });
+    const scorer = { get version() { return models().live.version; }, scoreBatch: (texts: readonly string[]) => models().live.scoreBatch(texts) };
+    undo.push({ name: 'onnx sessions', run: async () => {
+      const { live, shadow } = models();
+      await live.close();
+      await shadow?.close();
+    } });
 
     const kafka = createKafka({ brokers, clientId: 'barometer', log });
     await ensureTopics(kafka, topics, log);
@@ -95,7 +113,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       groupId: `barometer-live-${hostname()}-${randomUUID().slice(0, 8)}`,
       log,
       metrics,
-      scorer: model,
+      scorer,
       http: opts.http,
       staticDir: opts.staticDir,
       tickIntervalMs: opts.tickIntervalMs,
@@ -120,9 +138,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       maxBatchSize: opts.scoringBatch,
       restartConsumer: { create: newScoringConsumer, stuckAfterMs: 2 * sessionTimeout },
       metrics,
+      ...(shadowModel ? { shadowModel } : {}),
     });
+    models = () => scoring.models();
     await scoring.start();
     undo.push({ name: 'scoring consumer', run: () => scoring.stop() });
+    if (pointerPath) {
+      const follower = followLivePointer({ path: pointerPath, scoring, load, log, initial: { live: dirs.live, ...(dirs.shadow ? { shadow: dirs.shadow } : {}) } });
+      undo.push({ name: 'live pointer', run: () => follower.stop() });
+    }
 
     const ingest = createIngestFromConfig(opts.ingest, { producer, topics, log, metrics });
     await ingest.start();
