@@ -6,7 +6,7 @@
 //
 //   BENCH_SECONDS (60) per phase · BENCH_RATES (50,200,1000) items/s · BENCH_BURST_RATE (2000)
 //   BENCH_MODEL_DIR (the served model) · BENCH_DRAIN_S (600) longest wait for lag 0 after a phase
-//   BENCH_SCORING_BATCH (32, the service default) most items per ONNX run
+//   BENCH_SCORING_BATCH (128, the service default) most items per ONNX run
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ const BenchEnv = z.object({
   BENCH_BURST_RATE: z.coerce.number().positive().default(2000),
   BENCH_MODEL_DIR: z.string().default(defaultModelDir),
   BENCH_DRAIN_S: z.coerce.number().positive().default(600),
-  BENCH_SCORING_BATCH: z.coerce.number().int().positive().default(32),
+  BENCH_SCORING_BATCH: z.coerce.number().int().positive().default(128),
 });
 
 const TICK_HZ = 20;
