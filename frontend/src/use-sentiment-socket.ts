@@ -168,7 +168,8 @@ export function useSentimentSocket(asset: AssetSymbol | null): SentimentFeed {
   const [state, dispatch] = useReducer(reduceFeed, initialState);
   const [series] = useState(createSeriesFeed);
   const [driftAlert, setDriftAlert] = useState<DriftAlert | null>(null);
-  const [socket] = useState<Socket<ServerToClientEvents, ClientToServerEvents>>(() => io({ autoConnect: false }));
+  // WebSocket only: any gateway replica can take the connection, no sticky sessions behind a balancer.
+  const [socket] = useState<Socket<ServerToClientEvents, ClientToServerEvents>>(() => io({ autoConnect: false, transports: ['websocket'] }));
   const assetRef = useRef(asset);
   assetRef.current = asset;
   const roomsRef = useRef(state.rooms);
