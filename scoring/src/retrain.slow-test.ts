@@ -26,7 +26,7 @@ describe('retraining (npm run train)', { skip: existsSync(python) ? false : 'tra
     await rm(modelsDir, { recursive: true, force: true });
   });
 
-  test('a worse candidate is refused and a better one promoted, each decision recorded with its figures', async () => {
+  test('a worse candidate is refused, a better one promoted, a passing one shadowed; each decision recorded with its figures', async () => {
     const testHeadline = (await loadFrozenSplit(defaultDataDir)).test.texts[0]!;
     const labels = [
       { id: 'a'.repeat(32), text: 'Bitcoin soars to a record as ETF inflows jump', label: 'positive' as const },
@@ -59,5 +59,11 @@ describe('retraining (npm run train)', { skip: existsSync(python) ? false : 'tra
     const pointer = await readLivePointer(livePointerPath(modelsDir));
     assert.equal(pointer?.version, better.gate.candidate.version);
     assert.equal(join(modelsDir, pointer!.modelDir), better.candidateDir);
+
+    // The same recipe again, as a shadow: it passes (equal figures), the live model stays.
+    const shadow = await retrain({ ...common, mode: 'shadow', trainLimit: 4000, now: new Date('2026-11-23T10:02:00Z') });
+    assert.equal(shadow.action, 'shadowed', shadow.gate.reasons.join('; '));
+    const after = await readLivePointer(livePointerPath(modelsDir));
+    assert.deepEqual([after?.version, after?.shadowModelDir], [better.gate.candidate.version, 'linear-tfidf-retrained-20261123T100200Z']);
   });
 });
