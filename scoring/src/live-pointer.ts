@@ -87,6 +87,7 @@ export function followLivePointer(o: FollowOptions): PointerFollower {
   const log = o.log.child({ component: 'live-pointer' });
   let applied = { live: o.initial?.live ?? '', shadow: o.initial?.shadow ?? '' };
   let checking: Promise<void> | undefined;
+  let failed: string | undefined;
   let stopped = false;
 
   async function apply(): Promise<void> {
@@ -98,6 +99,9 @@ export function followLivePointer(o: FollowOptions): PointerFollower {
       return;
     }
     if (!pointer) return;
+    // A pointer that failed to apply is not retried every poll; rewriting it (a new promotedAt) retries.
+    const seen = JSON.stringify(pointer);
+    if (seen === failed) return;
     const live = resolvePointerDir(o.path, pointer.modelDir);
     const shadow = pointer.shadowModelDir ? resolvePointerDir(o.path, pointer.shadowModelDir) : '';
     if (live !== applied.live) {
@@ -108,6 +112,7 @@ export function followLivePointer(o: FollowOptions): PointerFollower {
         applied.live = live;
         log.info({ model: next.version, dir: live }, 'live model follows the pointer');
       } catch (err) {
+        failed = seen;
         log.error({ err, dir: live }, 'pointed model failed to load; the current one keeps serving');
       }
     }
@@ -116,6 +121,7 @@ export function followLivePointer(o: FollowOptions): PointerFollower {
         await o.scoring.setShadowModel(shadow ? await o.load(shadow) : undefined);
         applied = { ...applied, shadow };
       } catch (err) {
+        failed = seen;
         log.error({ err, dir: shadow }, 'shadow model failed to load');
       }
     }
