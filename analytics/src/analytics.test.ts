@@ -9,10 +9,11 @@ import type { ScoredItem } from '@barometer/schemas/items';
 import { createClickHouse, type ClickHouseClient } from './clickhouse-client.ts';
 import { migrate } from './migrate.ts';
 import { runReadOnlySql } from './read-only-sql.ts';
-import { insertScoredItems, queryLatestItems } from './scored-items.ts';
+import { insertScoredItems, queryLatestItems, queryStoredScores } from './scored-items.ts';
 import { queryHistory, queryRollingSeries, querySentiment, queryWhy } from './sentiment-queries.ts';
 
 const log = pino({ level: 'silent' });
+const counts = ({ inserted, skipped }: { inserted: number; skipped: number }) => ({ inserted, skipped });
 const MIN = 60_000;
 
 function item(id: number, publishedAt: Date, score: number): ScoredItem {
@@ -160,11 +161,11 @@ describe('analytics on chDB', () => {
       const rs = await ch.query({ query: q, query_params: { ids: batch.map((b) => b.id) }, format: 'JSONEachRow' });
       return (await rs.json<{ n: number }>())[0]!.n;
     };
-    assert.deepEqual(await insertScoredItems(ch, batch.slice(0, 2), 'p0/100-101'), { inserted: 2, skipped: 0 });
+    assert.deepEqual(counts(await insertScoredItems(ch, batch.slice(0, 2), 'p0/100-101')), { inserted: 2, skipped: 0 });
     // The same batch retried with its token (a timeout after the write)…
-    assert.deepEqual(await insertScoredItems(ch, batch.slice(0, 2), 'p0/100-101'), { inserted: 0, skipped: 2 });
+    assert.deepEqual(counts(await insertScoredItems(ch, batch.slice(0, 2), 'p0/100-101')), { inserted: 0, skipped: 2 });
     // …and redelivered after a crash before the commit, cut into a bigger batch with another token.
-    assert.deepEqual(await insertScoredItems(ch, batch, 'p0/100-102'), { inserted: 1, skipped: 2 });
+    assert.deepEqual(counts(await insertScoredItems(ch, batch, 'p0/100-102')), { inserted: 1, skipped: 2 });
     assert.equal(await count('SELECT toUInt32(count()) AS n FROM barometer.scores WHERE id IN {ids: Array(String)}'), 3);
     assert.equal(await count('SELECT toUInt32(count()) AS n FROM barometer.items FINAL WHERE id IN {ids: Array(String)}'), 3);
     const hour = await querySentiment(ch, { window: '1h', asOf: at });
@@ -176,15 +177,20 @@ describe('analytics on chDB', () => {
     const live = [item(300, new Date(at.getTime() - MIN), 0.5), item(301, new Date(at.getTime() - 2 * MIN), 0.1)];
     await insertScoredItems(ch, live, 'live-300');
     const candidate = live.map((i) => ({ ...i, score: -0.5, negative: 0.5, neutral: 0.5, positive: 0, model_version: 'cand-2' }));
-    assert.deepEqual(await insertScoredItems(ch, candidate, 'shadow-300', { shadow: true }), { inserted: 2, skipped: 0 });
-    assert.deepEqual(await insertScoredItems(ch, candidate, 'shadow-300b', { shadow: true }), { inserted: 0, skipped: 2 });
+    assert.deepEqual(counts(await insertScoredItems(ch, candidate, 'shadow-300', { shadow: true })), { inserted: 2, skipped: 0 });
+    assert.deepEqual(counts(await insertScoredItems(ch, candidate, 'shadow-300b', { shadow: true })), { inserted: 0, skipped: 2 });
     const index = await querySentiment(ch, { window: '1h', asOf: at });
     assert.deepEqual([index.n, index.value], [2, 0.3]);
     const underCandidate = await querySentiment(ch, { window: '1h', modelVersion: 'cand-2', asOf: at });
     assert.deepEqual([underCandidate.n, underCandidate.value], [2, -0.5]);
     // After a promotion the new live version meets items the old one already scored: they are skipped.
     const promoted = candidate.map((i) => ({ ...i, model_version: 'cand-2' }));
-    assert.deepEqual(await insertScoredItems(ch, promoted, 'live-300-again'), { inserted: 0, skipped: 2 });
+    const again = await insertScoredItems(ch, promoted, 'live-300-again');
+    assert.deepEqual(counts(again), { inserted: 0, skipped: 2 });
+    assert.deepEqual(again.alreadyScored.sort(), live.map((i) => i.id).sort());
+    // What scoring republishes for them: the rows the index counted, under the old version.
+    const stored = await queryStoredScores(ch, again.alreadyScored);
+    assert.deepEqual(stored.map((s) => [s.model_version, s.score]).sort(), live.map((i) => [i.model_version, i.score]).sort());
     assert.equal((await querySentiment(ch, { window: '1h', asOf: at })).n, 2);
   });
 

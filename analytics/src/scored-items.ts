@@ -56,6 +56,8 @@ export interface InsertResult {
   inserted: number;
   /** Items skipped because they were already scored (a redelivery) or repeated within the batch. */
   skipped: number;
+  /** Ids skipped because a live model (or this shadow version) had scored them before this batch. */
+  alreadyScored: string[];
 }
 
 /**
@@ -81,7 +83,7 @@ export async function insertScoredItems(
   dedupToken: string,
   opts: InsertOptions = {},
 ): Promise<InsertResult> {
-  if (items.length === 0) return { inserted: 0, skipped: 0 };
+  if (items.length === 0) return { inserted: 0, skipped: 0, alreadyScored: [] };
   const dedup = opts.dedup ?? true;
   const shadow = opts.shadow ?? false;
   const token = dedup ? dedupToken : `${dedupToken}/${crypto.randomUUID()}`;
@@ -112,10 +114,20 @@ export async function insertScoredItems(
         },
       });
     }
-    return { inserted: fresh.length, skipped: items.length - fresh.length };
+    return { inserted: fresh.length, skipped: items.length - fresh.length, alreadyScored: [...already] };
   } catch (err) {
     throw new ClickHouseWriteError(err);
   }
+}
+
+/**
+ * The stored live rows of `ids`, in the wire shape: what a redelivered item is republished as, so the
+ * scored topic carries the scores the index counted even when another model version is live now.
+ */
+export async function queryStoredScores(client: ClickHouseClient, ids: readonly string[]): Promise<ScoredItem[]> {
+  if (ids.length === 0) return [];
+  const rs = await client.query({ query: sqlFile('stored-scores'), query_params: { ids }, format: 'JSONEachRow' });
+  return z.array(ScoredItem).parse(await rs.json());
 }
 
 export interface LatestItemsQuery {

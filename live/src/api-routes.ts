@@ -42,10 +42,10 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (api, op
       },
     },
     async (req) => {
-      const { window, asset, source, as_of } = req.query;
+      const { window, asset, source, as_of, model_version } = req.query;
       const asOf = as_of ? new Date(as_of) : new Date();
       if (asOf.getTime() > Date.now() + 1000) throw new BadRequest('as_of must not be in the future');
-      return querySentiment(ch, { window, asset, source, asOf });
+      return querySentiment(ch, { window, asset, source, asOf, modelVersion: model_version });
     },
   );
 
@@ -59,7 +59,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (api, op
       },
     },
     async (req) => {
-      const { window, span, asset, source } = req.query;
+      const { window, span, asset, source, model_version } = req.query;
       const resolution = req.query.resolution ?? defaultResolution(span);
       // A resolution that does not divide the window and span, or too many points, is analytics' INVALID_QUERY (400).
       return {
@@ -68,7 +68,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (api, op
         resolution,
         asset: asset ?? null,
         source: source ?? null,
-        points: await queryHistory(ch, { window, span, resolution, asset, source, asOf: new Date() }),
+        points: await queryHistory(ch, { window, span, resolution, asset, source, modelVersion: model_version, asOf: new Date() }),
       };
     },
   );

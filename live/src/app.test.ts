@@ -59,6 +59,17 @@ describe('live REST routes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  test('model_version reads one version\'s rows, to compare a shadow candidate with the live model', async () => {
+    const candidate = [scored(1, -0.5, 5, { assets: ['BTC'] }), scored(2, -0.5, 3, { assets: ['ETH'] })].map((i) => ({ ...i, model_version: 'cand-9' }));
+    await insertScoredItems(ch, candidate, 'shadow-cand-9', { shadow: true });
+    const live = SentimentValue.parse((await app.inject('/api/v1/sentiment?window=24h')).json());
+    const cand = SentimentValue.parse((await app.inject('/api/v1/sentiment?window=24h&model_version=cand-9')).json());
+    assert.deepEqual([cand.n, cand.value], [2, -0.5]);
+    assert.notEqual(live.value, cand.value, 'the live index is untouched by shadow rows');
+    const hist = HistoryResponse.parse((await app.inject('/api/v1/sentiment/history?model_version=cand-9')).json());
+    assert.equal(hist.points.at(-1)?.value, -0.5);
+  });
+
   test('GET /api/v1/sentiment: mean score over the window, its index and count', async () => {
     const res = await app.inject('/api/v1/sentiment?window=24h');
     assert.equal(res.statusCode, 200);

@@ -85,6 +85,8 @@ export const SentimentQuery = z.object({
   source: SourceFilter,
   /** Evaluate the window as of this instant instead of now (e.g. "yesterday"); must not be in the future. */
   as_of: UtcInstant.optional(),
+  /** Read one model version's rows (a shadow candidate, a backfill) instead of the live model's: to compare. */
+  model_version: z.string().min(1).max(100).optional(),
 });
 export type SentimentQuery = z.infer<typeof SentimentQuery>;
 
@@ -104,6 +106,8 @@ export const HistoryQuery = z.object({
   resolution: Resolution.optional(),
   asset: AssetFilter,
   source: SourceFilter,
+  /** Read one model version's rows (a shadow candidate, a backfill) instead of the live model's: to compare. */
+  model_version: z.string().min(1).max(100).optional(),
 });
 export type HistoryQuery = z.infer<typeof HistoryQuery>;
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DlqMessage, RawItem, ScoredItem } from '@barometer/schemas/items';
 import type { Topics } from '@barometer/schemas/kafka';
-import { insertScoredItems } from '@barometer/analytics/scored-items';
+import { insertScoredItems, queryStoredScores } from '@barometer/analytics/scored-items';
 import { entropyOf, labelOf, type SentimentModel, type SentimentScores } from './sentiment-model.ts';
 import { rejectionOf, validateMessage, type IncomingMessage, type Rejection } from './message-validation.ts';
 import { createConsumerWatchdog, type ConsumerWatchdog } from './consumer-watchdog.ts';
@@ -123,15 +123,15 @@ export function createScoring(deps: ScoringDeps): Scoring {
    * meanwhile (one batch in flight) and heartbeats keep the partitions; if the member is stopping or
    * has lost them, the error goes up unresolved and Kafka redelivers from the last commit.
    */
-  async function insertWithRetry(items: ScoredItem[], token: string, payload: EachBatchPayload) {
+  async function insertWithRetry(items: ScoredItem[], token: string, payload: EachBatchPayload): Promise<string[]> {
     const endInsert = metrics?.insertSeconds.startTimer();
     for (let attempt = 1; ; attempt++) {
       try {
-        const { skipped } = await insertScoredItems(deps.clickhouse, items, token, { dedup: deps.dedup ?? true });
+        const { skipped, alreadyScored } = await insertScoredItems(deps.clickhouse, items, token, { dedup: deps.dedup ?? true });
         endInsert?.();
         if (skipped > 0) metrics?.items.inc({ outcome: 'duplicate' }, skipped);
         if (attempt > 1) log.info({ attempt }, 'insert succeeded after retrying');
-        return;
+        return alreadyScored;
       } catch (err) {
         metrics?.insertFailures.inc();
         if (attempt >= attempts || !payload.isRunning() || payload.isStale()) throw err;
@@ -156,6 +156,11 @@ export function createScoring(deps: ScoringDeps): Scoring {
     }
   }
 
+  async function withStoredScores(scored: ScoredItem[], ids: string[]): Promise<ScoredItem[]> {
+    const stored = new Map((await queryStoredScores(deps.clickhouse, ids)).map((s) => [s.id, s]));
+    return scored.map((s) => stored.get(s.id) ?? s);
+  }
+
   async function handleChunk(payload: EachBatchPayload, chunk: EachBatchPayload['batch']['messages']) {
     const { batch } = payload;
     const endChunk = metrics?.chunkSeconds.startTimer();
@@ -177,14 +182,17 @@ export function createScoring(deps: ScoringDeps): Scoring {
     const last = chunk[chunk.length - 1]!.offset;
     // The token names exactly this slice of this partition under this model: a redelivery of the same
     // slice is dropped by ClickHouse, and the ReplacingMergeTree on id covers a slice cut differently.
-    await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${model.version}`, payload);
+    const alreadyScored = await insertWithRetry(scored, `${batch.topic}/${batch.partition}/${first}-${last}/${model.version}`, payload);
+    // A redelivered item goes out again (the first publish may never have happened), but as stored:
+    // after a model swap its fresh scoring would differ from the row the index counted.
+    const published = alreadyScored.length > 0 ? await withStoredScores(scored, alreadyScored) : scored;
     if (shadow && items.length > 0) await scoreShadow(shadow, items, `${batch.topic}/${batch.partition}/${first}-${last}/${shadow.version}/shadow`);
 
     const failedAt = new Date().toISOString();
     const dlq: DlqMessage[] = rejects.map((r) => ({ v: 1 as const, ...r, failed_at: failedAt, rejected_by: 'scoring' }));
     const topicMessages = [];
-    if (scored.length > 0)
-      topicMessages.push({ topic: deps.topics.scored, messages: scored.map((s) => ({ key: s.id, value: JSON.stringify(s) })) });
+    if (published.length > 0)
+      topicMessages.push({ topic: deps.topics.scored, messages: published.map((s) => ({ key: s.id, value: JSON.stringify(s) })) });
     if (dlq.length > 0)
       topicMessages.push({
         topic: deps.topics.dlq,
