@@ -250,7 +250,12 @@ export function createScoring(deps: ScoringDeps): Scoring {
           start: async () => {
             // The first member is the caller's, already connected; replacements come from the factory.
             const consumer = first ?? restart.create();
-            if (!first) await consumer.connect();
+            if (!first) {
+              // The replaced member's chunk may never return (that is why it was replaced): later chunks
+              // must not queue behind it, or the replacement would be as stuck as the member it replaces.
+              turn = Promise.resolve();
+              await consumer.connect();
+            }
             first = undefined;
             await runOn(consumer);
             return consumer;
