@@ -3,6 +3,7 @@
 // most 32 tokens (96% of them), in a fixed shuffled order, so a batch mixes lengths as a feed does.
 // Writes scoring/models/bench.json, which `npm run eval` puts into the model card.
 
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,42 @@ function shuffled<T>(xs: T[], seed: number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+// MiniLM-L6: 6 layers, hidden 384, feed-forward 1536. Per token each layer multiplies by 4·H² (Q, K, V,
+// output) + 2·H·I (feed-forward) weights, 2 FLOP per multiply-add; attention adds 4·T²·H per layer.
+const LAYERS = 6;
+const HIDDEN = 384;
+const FFN = 1536;
+function flopPerItem(tokens: number): number {
+  return LAYERS * (2 * tokens * (4 * HIDDEN * HIDDEN + 2 * HIDDEN * FFN) + 4 * tokens * tokens * HIDDEN);
+}
+
+/**
+ * One core's arithmetic bound for this model. The served graph computes its matrix products in int8
+ * (MatMulNBits, accuracy level 4), so the bound is the int8 rate: with VNNI, 2 × 256-bit dot-product
+ * units × 32 int8 lanes × 2 OP = 128 OP per cycle (32 FLOP per cycle in fp32 without it), at the
+ * clock /proc/cpuinfo reports. A peak, not a roofline: memory traffic and the non-matmul work
+ * (tokenization, softmax, layer norm) are what the remaining share goes to.
+ */
+function coreBound(): { opsPerSecond: number; what: string } | null {
+  let info = '';
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1] ?? cpus()[0]?.speed ?? 0);
+  if (!mhz) return null;
+  const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(info);
+  const perCycle = vnni ? 128 : 32;
+  return { opsPerSecond: perCycle * mhz * 1e6, what: vnni ? 'int8 VNNI peak' : 'fp32 AVX2 peak' };
+}
+
+function flopBound(itemsPerSecond: number, meanTokens: number): string {
+  const achieved = itemsPerSecond * flopPerItem(meanTokens);
+  const bound = coreBound();
+  return `  ${(achieved / 1e9).toFixed(1)} GOP/s${bound ? ` = ${((100 * achieved) / bound.opsPerSecond).toFixed(0)} % of one core's ${bound.what} (${(bound.opsPerSecond / 1e9).toFixed(0)} GOP/s)` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -79,9 +116,10 @@ async function main(): Promise<void> {
       const elapsed = performance.now() - started;
       latencies.sort((a, b) => a - b);
       const row = { batch: size, itemsPerSecond: Math.round((items / elapsed) * 1000), p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), runs: latencies.length };
-      batches.push(row);
+      const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens) : '';
+      batches.push(flop ? { ...row, arithmetic: flop.trim() } : row);
       process.stdout.write(
-        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms\n`,
+        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,
       );
     }
     results.push({ name: model.manifest.name, version: model.version, batches });
