@@ -11,6 +11,7 @@ import {
   type SentimentValue,
   type SentimentWindow,
   type WhyResponse,
+  type ModelVersionsResponse,
 } from '@barometer/schemas/api';
 import { ScoredItem } from '@barometer/schemas/items';
 import { z } from 'zod';
@@ -217,4 +218,18 @@ export async function queryWhy(client: ClickHouseClient, f: WhyFilter): Promise<
     change: current.value === null || previous.value === null ? null : current.value - previous.value,
     items: rows.map(({ contribution, ...item }) => ({ item: ScoredItem.parse(item), contribution: contribution ?? 0 })),
   };
+}
+
+const VersionRow = z.object({
+  model_version: z.string(),
+  shadow: z.union([z.boolean(), z.number()]).transform((v) => Boolean(v)),
+  rows: z.number().int(),
+  first_scored_at: z.string(),
+  last_scored_at: z.string(),
+});
+
+/** The model versions with scored rows (live and shadow), newest first. */
+export async function queryModelVersions(client: ClickHouseClient): Promise<ModelVersionsResponse> {
+  const rs = await client.query({ query: sqlFile('model-versions'), format: 'JSONEachRow' });
+  return { versions: z.array(VersionRow).parse(await rs.json()) };
 }

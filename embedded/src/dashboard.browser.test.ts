@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
-import { ItemsResponse, ScoreResponse } from '@barometer/schemas/api';
+import { ItemsResponse, ScoreResponse, SentimentValue } from '@barometer/schemas/api';
+import { insertScoredItems } from '@barometer/analytics/scored-items';
 import type { RawItem } from '@barometer/schemas/items';
 import { startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
 
@@ -235,6 +236,24 @@ describe('dashboard in headless Chromium', () => {
     await result.waitFor({ timeout: 15_000 });
     assert.equal(await result.getAttribute('data-label'), expected.label);
     assert.match((await result.textContent()) ?? '', new RegExp(`positive\\s*${Math.round(expected.positive * 100)}%`));
+  });
+
+  test('the index under a shadow model version can be compared with the live one', async () => {
+    // A candidate's rows for the items already scored, as shadow scoring or a backfill writes them.
+    const items = ItemsResponse.parse(await (await fetch(`${stack.address}/api/v1/items?limit=100`)).json()).items;
+    const candidate = items.map((i) => ({ ...i, negative: 0.9, neutral: 0.1, positive: 0, label: 'negative' as const, score: -0.9, model_version: 'candidate-x' }));
+    await insertScoredItems(stack.clickhouse, candidate, 'dashboard-shadow', { shadow: true });
+    const expected = SentimentValue.parse(await (await fetch(`${stack.address}/api/v1/sentiment?window=24h&model_version=candidate-x`)).json());
+    assert.ok(expected.index !== null && expected.index < 10);
+    await page.goto(stack.address);
+    const select = page.getByTestId('model-select');
+    await select.locator('option', { hasText: 'candidate-x (shadow)' }).waitFor({ state: 'attached', timeout: 15_000 });
+    await select.selectOption('candidate-x');
+    const result = page.getByTestId('model-compare-result');
+    await result.waitFor({ timeout: 15_000 });
+    assert.equal(await result.getAttribute('data-index'), String(expected.index));
+    const live = SentimentValue.parse(await (await fetch(`${stack.address}/api/v1/sentiment?window=24h`)).json());
+    assert.notEqual(live.index, expected.index, 'the live index is not the candidate\'s');
   });
 
   test('is usable at 375 px without horizontal scroll, in both themes', async () => {

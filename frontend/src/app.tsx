@@ -9,6 +9,7 @@ import { DriftBadge } from './drift-badge.tsx';
 import { HeadlineList } from './headline-list.tsx';
 import { LabelingView, labelViewRequested } from './labeling-view.tsx';
 import { viewerTimeZone } from './local-time.ts';
+import { ModelCompare } from './model-compare.tsx';
 import { ScoreBox } from './score-box.tsx';
 import { SENTIMENT_CLASSES } from './sentiment-class.ts';
 import { SentimentChart } from './sentiment-chart.tsx';
@@ -120,6 +121,11 @@ function Dashboard() {
         <section className="card score-card" aria-labelledby="score-title">
           <h2 id="score-title">Try the model</h2>
           <ScoreBox />
+        </section>
+
+        <section className="card models-card" aria-labelledby="models-title">
+          <h2 id="models-title">Compare models · {subject}</h2>
+          <ModelCompare asset={asset} live={room.current} />
         </section>
       </main>
 

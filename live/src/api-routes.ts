@@ -7,6 +7,7 @@ import {
   HistoryResponse,
   ItemsQuery,
   ItemsResponse,
+  ModelVersionsResponse,
   SentimentQuery,
   SentimentValue,
   SourcesResponse,
@@ -15,7 +16,7 @@ import {
   type SourceHealth,
 } from '@barometer/schemas/api';
 import { queryLatestItems } from '@barometer/analytics/scored-items';
-import { defaultResolution, queryHistory, querySentiment, queryWhy } from '@barometer/analytics/sentiment';
+import { defaultResolution, queryHistory, queryModelVersions, querySentiment, queryWhy } from '@barometer/analytics/sentiment';
 
 export interface ApiRoutesOptions {
   clickhouse: ClickHouseClient;
@@ -47,6 +48,17 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (api, op
       if (asOf.getTime() > Date.now() + 1000) throw new BadRequest('as_of must not be in the future');
       return querySentiment(ch, { window, asset, source, asOf, modelVersion: model_version });
     },
+  );
+
+  api.get(
+    '/models',
+    {
+      schema: {
+        summary: 'Model versions with scored rows (live and shadow), to compare the index under each with ?model_version=',
+        response: { 200: ModelVersionsResponse, ...errors },
+      },
+    },
+    async () => queryModelVersions(ch),
   );
 
   api.get(

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { ScoredItem } from '@barometer/schemas/items';
 import { scored } from './test-items.ts';
-import { HistoryResponse, ScoreResponse, SentimentValue, SourcesResponse, SqlResponse, WhyResponse, type SourceHealth } from '@barometer/schemas/api';
+import { HistoryResponse, ModelVersionsResponse, ScoreResponse, SentimentValue, SourcesResponse, SqlResponse, WhyResponse, type SourceHealth } from '@barometer/schemas/api';
 import { createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
@@ -68,6 +68,11 @@ describe('live REST routes', () => {
     assert.notEqual(live.value, cand.value, 'the live index is untouched by shadow rows');
     const hist = HistoryResponse.parse((await app.inject('/api/v1/sentiment/history?model_version=cand-9')).json());
     assert.equal(hist.points.at(-1)?.value, -0.5);
+    const models = ModelVersionsResponse.parse((await app.inject('/api/v1/models')).json());
+    assert.deepEqual(
+      models.versions.map((v) => [v.model_version, v.shadow, v.rows]).sort(),
+      [['cand-9', true, 2], ['m1', false, 3]].sort(),
+    );
   });
 
   test('GET /api/v1/sentiment: mean score over the window, its index and count', async () => {

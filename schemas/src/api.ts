@@ -282,3 +282,18 @@ export type LabelSampleResponse = z.infer<typeof LabelSampleResponse>;
 /** `GET /api/v1/drift`: the latest check of every feature, and when it ran. */
 export const DriftResponse = z.object({ checked_at: UtcInstant, reports: z.array(DriftReport) });
 export type DriftResponse = z.infer<typeof DriftResponse>;
+
+/** GET /api/v1/models: the model versions with rows, to compare the index under each (`?model_version=`). */
+export const ModelVersionsResponse = z.object({
+  versions: z.array(
+    z.object({
+      model_version: z.string(),
+      /** True for a candidate's rows (shadow scoring or backfill), kept out of the index. */
+      shadow: z.boolean(),
+      rows: z.number().int().min(0),
+      first_scored_at: UtcInstant,
+      last_scored_at: UtcInstant,
+    }),
+  ),
+});
+export type ModelVersionsResponse = z.infer<typeof ModelVersionsResponse>;
