@@ -81,7 +81,9 @@ function benchRows(bench: unknown): BenchRow[] {
 }
 
 const transformerRows = (bench: unknown) => benchRows(bench).filter((r) => r.model.includes('minilm'));
-const bestSpeedValue = (bench: unknown) => Math.max(0, ...transformerRows(bench).map((r) => r.itemsPerSecond));
+/** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default, 128. */
+const CONSUMER_BATCH = 128;
+const bestSpeedValue = (bench: unknown) => transformerRows(bench).find((r) => r.batch === CONSUMER_BATCH)?.itemsPerSecond ?? 0;
 
 function bestSpeed(bench: unknown): string {
   const rows = transformerRows(bench);
@@ -156,7 +158,7 @@ the data through the serving code: edit the generator, not this card.
 | target | result | met |
 |---|---|---|
 | macro-F1 ≥ 0.85 on held-out tfns | test **${f4(t.test.macroF1)}** (validation ${f4(t.validation.macroF1)}) | ${t.test.macroF1 >= 0.85 ? 'yes' : `no, ${f4(0.85 - t.test.macroF1)} short`} |
-| ≥ 450 items/s per core at ≤ 32 tokens, tokenization included | ${bestSpeed(input.bench)} | ${bestSpeedValue(input.bench) >= 450 ? 'yes' : `no, ${(100 * (1 - bestSpeedValue(input.bench) / 450)).toFixed(0)}% short`} |
+| ≥ 450 items/s per core at ≤ 32 tokens, tokenization included, at the consumer's batch (${CONSUMER_BATCH}) | ${bestSpeed(input.bench)} | ${bestSpeedValue(input.bench) >= 450 ? 'yes' : `no, ${(100 * (1 - bestSpeedValue(input.bench) / 450)).toFixed(0)}% short`} |
 | calibrated probabilities, ECE reported | test ECE ${f4(cal.testEceBefore)} → ${f4(t.ece.test)} with T = ${cal.temperature} | yes |
 | int8, in the repository, rebuilt by a recipe | ${sizeMb.toFixed(1)} MB, \`training/train_transformer.py\` | yes |
 
@@ -165,7 +167,7 @@ Why accuracy falls short: the encoder found with its weights on the registries h
 models (110-125M parameters, 5-6× the compute per token). Five epochs on 7,544 headlines took
 ${String(timing.train ?? '?')} s on two CPU cores shared with other work, so there was no learning-rate or seed
 sweep. Averaging in the linear model's probabilities did not help on validation (0.8228 → at best 0.8241).
-Why speed falls short: a 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token headline. onnxruntime's
+${bestSpeedValue(input.bench) >= 450 ? 'Speed: the target is met at the consumer\'s batch on a quiet core; it is close (a run with other work on the machine gave 432/s), and batches of 1–8 run 10–25 % slower (per-run overhead).' : 'Why speed falls short:'} A 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token headline. onnxruntime's
 \`quantize_dynamic\` ran about 2× faster (Python, same machine) but scales activations per batch tensor: probabilities moved by up
 to 0.3 with a text's batch neighbours and validation macro-F1 fell to 0.796, so the shipped graph
 quantizes weights only (MatMulNBits, per-row activation blocks) and is batch-invariant. Next steps:
