@@ -6,7 +6,8 @@
 //
 //   BENCH_SECONDS (60) per phase · BENCH_RATES (50,200,1000) items/s · BENCH_BURST_RATE (2000)
 //   BENCH_MODEL_DIR (the served model) · BENCH_DRAIN_S (600) longest wait for lag 0 after a phase
-//   BENCH_SCORING_BATCH (128, the service default) most items per ONNX run
+//   BENCH_SCORING_BATCH (128, the service default) most items per ONNX run · BENCH_ONNX_THREADS (1)
+//   BENCH_BURST_SECONDS (= BENCH_SECONDS; 0 skips the burst)
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,9 @@ const BenchEnv = z.object({
   BENCH_MODEL_DIR: z.string().default(defaultModelDir),
   BENCH_DRAIN_S: z.coerce.number().positive().default(600),
   BENCH_SCORING_BATCH: z.coerce.number().int().positive().default(128),
+  BENCH_ONNX_THREADS: z.coerce.number().int().positive().default(1),
+  /** 0 skips the burst phase. */
+  BENCH_BURST_SECONDS: z.coerce.number().min(0).optional(),
 });
 
 const TICK_HZ = 20;
@@ -68,7 +72,7 @@ async function main() {
     clickhouse: { kind: 'embedded', dataDir },
     ingest: loadIngestConfig({ BAROMETER_FEEDS: feed.url, BAROMETER_POLL_INTERVAL_S: '3600', BAROMETER_INGEST_ALLOW_PRIVATE_HOSTS: '127.0.0.1' }),
     modelDir: env.BENCH_MODEL_DIR,
-    onnxThreads: 1,
+    onnxThreads: env.BENCH_ONNX_THREADS,
     scoringBatch: env.BENCH_SCORING_BATCH,
     port: 0,
     host: '127.0.0.1',
@@ -149,7 +153,8 @@ async function main() {
 
   try {
     for (const rate of env.BENCH_RATES) await phase(`sustained`, rate, env.BENCH_SECONDS);
-    await phase('burst (10× 200/s)', env.BENCH_BURST_RATE, env.BENCH_SECONDS);
+    const burstSeconds = env.BENCH_BURST_SECONDS ?? env.BENCH_SECONDS;
+    if (burstSeconds > 0) await phase('burst (10× 200/s)', env.BENCH_BURST_RATE, burstSeconds);
   } finally {
     socket.disconnect();
     await producer.disconnect();
