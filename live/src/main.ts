@@ -9,6 +9,7 @@ import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { ConfigError, resolveUserPath } from '@barometer/runtime/config';
 import { clickHouseTargetOf, createClickHouse } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
+// Only this composition root reaches into scoring: the gateway itself takes any `{ version, scoreBatch }`.
 import { defaultModelDir, loadSentimentModel } from '@barometer/scoring/model';
 import { TOPICS } from '@barometer/schemas/kafka';
 import { createLive } from './live.ts';

@@ -1,7 +1,7 @@
 // POST /api/v1/score: runs the sentiment model on a few texts, for trying it out from the docs page.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorResponse, ScoreRequest, ScoreResponse } from '@barometer/schemas/api';
-import { entropyOf, labelOf } from '@barometer/scoring/model';
+import { entropyOf, labelOf } from '@barometer/schemas/items';
 
 /** What the route needs of the model; scoring's SentimentModel fits. */
 export interface Scorer {

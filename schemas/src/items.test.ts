@@ -1,7 +1,7 @@
 // The wire schemas accept what producers send and refuse what would hurt a consumer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawItem, ScoredItem } from './items.ts';
+import { entropyOf, labelOf, RawItem, ScoredItem } from './items.ts';
 import { SentimentValue, toIndex } from './api.ts';
 import { TOPICS, topicSpecs } from './kafka.ts';
 
@@ -52,4 +52,11 @@ test('topic specs name every topic, and the sources topic is compacted', () => {
   assert.deepEqual(specs.map((s) => s.topic), [TOPICS.raw, TOPICS.scored, TOPICS.dlq, TOPICS.sources]);
   const sources = specs.find((s) => s.topic === TOPICS.sources);
   assert.deepEqual(sources?.configEntries, [{ name: 'cleanup.policy', value: 'compact' }]);
+});
+
+test('labelOf is the argmax (ties to the earlier label) and entropyOf is in nats', () => {
+  assert.equal(labelOf({ negative: 0.2, neutral: 0.3, positive: 0.5 }), 'positive');
+  assert.equal(labelOf({ negative: 0.4, neutral: 0.4, positive: 0.2 }), 'negative');
+  assert.equal(entropyOf({ negative: 0, neutral: 1, positive: 0 }), 0);
+  assert.ok(Math.abs(entropyOf({ negative: 1 / 3, neutral: 1 / 3, positive: 1 / 3 }) - Math.log(3)) < 1e-12);
 });

@@ -57,6 +57,32 @@ export const SentimentFields = z.object({
   scored_at: UtcInstant,
 });
 
+/** Three class probabilities, as a model outputs them. */
+export interface ClassProbabilities {
+  negative: number;
+  neutral: number;
+  positive: number;
+}
+
+/** The most probable label; ties go to the earlier label in negative, neutral, positive order. */
+export function labelOf(s: ClassProbabilities): SentimentLabel {
+  let best: SentimentLabel = 'negative';
+  for (const label of ['neutral', 'positive'] as const) {
+    if (s[label] > s[best]) best = label;
+  }
+  return best;
+}
+
+/** Shannon entropy in nats: 0 for a certain prediction, ln 3 ≈ 1.0986 for a uniform one. */
+export function entropyOf(s: ClassProbabilities): number {
+  let h = 0;
+  for (const p of [s.negative, s.neutral, s.positive]) {
+    // p · ln p → 0 as p → 0, so zero probabilities contribute nothing.
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return h;
+}
+
 const sumsToOne = (s: { negative: number; neutral: number; positive: number }) =>
   Math.abs(s.negative + s.neutral + s.positive - 1) < 1e-4;
 const sumsToOneMessage = { message: 'negative + neutral + positive must sum to 1' };

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ModelManifest, type SentimentLabel, type TransformerManifest } from './model-manifest.ts';
+import { ModelManifest, type TransformerManifest } from './model-manifest.ts';
 import { CLEAN_TEXT_VERSION, cleanText } from './text-clean.ts';
 
 export interface SentimentScores {
@@ -232,21 +232,5 @@ function toScores(labels: ModelManifest['labels'], data: Float32Array, offset: n
   return scores;
 }
 
-/** The most probable label; ties go to the earlier label in negative, neutral, positive order. */
-export function labelOf(s: SentimentScores): SentimentLabel {
-  let best: SentimentLabel = 'negative';
-  for (const label of ['neutral', 'positive'] as const) {
-    if (s[label] > s[best]) best = label;
-  }
-  return best;
-}
-
-/** Shannon entropy in nats: 0 for a certain prediction, ln 3 ≈ 1.0986 for a uniform one. */
-export function entropyOf(s: SentimentScores): number {
-  let h = 0;
-  for (const p of [s.negative, s.neutral, s.positive]) {
-    // p · ln p → 0 as p → 0, so zero probabilities contribute nothing.
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return h;
-}
+// The derivations every reader shares (label = argmax, entropy in nats) are contracts: they live in schemas.
+export { entropyOf, labelOf } from '@barometer/schemas/items';
