@@ -4,26 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalKafka, type LocalKafka } from '@barometer/kafka-local';
+import { freePort, startLocalKafka, type LocalKafka } from '@barometer/kafka-local';
 import { createTopics, itemFactory, kafkaOf, newProducer, newRun, oracleViolations, readOracle, sendAcked, sleep, startWorker, waitForZeroLag } from './chaos/chaos-support.ts';
 
 const RATE = 50;
 const SECONDS = 30;
 const KILL_AT_S = 10;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 test('the broker killed -9 mid-stream and restarted: nothing lost or doubled, lag 0 within 60 s', async () => {
   const kafkaDir = await mkdtemp(path.join(tmpdir(), 'barometer-chaos-broker-'));

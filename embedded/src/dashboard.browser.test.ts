@@ -8,16 +8,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { ItemsResponse, ScoreResponse, SentimentValue } from '@barometer/schemas/api';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
 import type { RawItem } from '@barometer/schemas/items';
-import { startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
+import { CHROMIUM, launchChromium, startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../frontend/dist', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../test-results', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const Fixture = z.object({
   bitcoin: z.array(z.string()).min(1),
@@ -88,10 +87,7 @@ describe('dashboard in headless Chromium', () => {
     // Scored before the page opens, so the first snapshot already has history.
     await stack.ingest.pollAll();
     await waitFor('the first headlines to be scored', 60_000, async () => ((await overallN()) >= initial.length ? true : undefined));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
     page = await context.newPage();
     page.on('pageerror', (err) => console.error('page error:', err));

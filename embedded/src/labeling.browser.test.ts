@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { ItemsResponse, LabeledText } from '@barometer/schemas/api';
-import { startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
+import { CHROMIUM, launchChromium, startFeedServer, startTestStack, waitFor, type FeedServer, type TestStack } from './test-support.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../frontend/dist', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../test-results', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-label-token-0123';
 const HEADLINES = [
   'Bitcoin edges higher as traders weigh ETF flows',
@@ -41,10 +40,7 @@ describe('labeling view in headless Chromium', () => {
       const res = await fetch(`${stack.address}/api/v1/items?limit=100`);
       return ItemsResponse.parse(await res.json()).items.length >= HEADLINES.length ? true : undefined;
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 375, height: 812 }, colorScheme: 'dark' });
     page = await context.newPage();
     page.on('pageerror', (err) => console.error('page error:', err));

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { defaultModelDir } from '@barometer/scoring/model';
 import { loadIngestConfig } from '@barometer/ingest/config';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
+import { chromium, type Browser } from 'playwright-core';
 
 const Headlines = z.object({ round1: z.array(z.string()), round2: z.array(z.string()), round3: z.array(z.string()) });
 export type Round = 'round1' | 'round2' | 'round3';
@@ -123,5 +124,16 @@ export function waitFor<T>(what: string, ms: number, check: () => T | undefined 
       setTimeout(attempt, 100);
     };
     void attempt();
+  });
+}
+
+/** Debian's Chromium, as the browser tests drive it (never a downloaded browser). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Headless Chromium with the flags these tests need in a sandboxed CI container. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }

@@ -114,7 +114,8 @@ function clusterId(): string {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port the OS reports free on 127.0.0.1 now (for a broker to bind next). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
