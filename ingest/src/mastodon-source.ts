@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { CandidateItem, IngestSource, ItemSink } from './source.ts';
+import { decodeEntities } from './text-cleaner.ts';
 
 const Status = z.object({
   id: z.string().regex(/^\d+$/),
@@ -43,18 +44,11 @@ export interface MastodonSourceOptions {
 
 const PAGE = 40; // the endpoint's maximum `limit`
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" };
-
 /** Mastodon content is HTML: paragraphs and breaks become spaces, tags go, entities are decoded. */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(?:br|\/p|\/li)\s*\/?>/gi, ' ')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+\d*);/gi, (m, e: string) => {
-      if (e.startsWith('#x') || e.startsWith('#X')) return String.fromCodePoint(Number.parseInt(e.slice(2), 16));
-      if (e.startsWith('#')) return String.fromCodePoint(Number(e.slice(1)));
-      return ENTITIES[e.toLowerCase()] ?? m;
-    })
+  // Block ends become spaces first so the words of two paragraphs do not run together; entity
+  // decoding is the pipeline's own (text-cleaner.ts), which also drops invalid code points.
+  return decodeEntities(html.replace(/<(?:br|\/p|\/li)\s*\/?>/gi, ' ').replace(/<[^>]*>/g, ''))
     .replace(/\s+/g, ' ')
     .trim();
 }
