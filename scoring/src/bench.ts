@@ -3,7 +3,7 @@
 // most 32 tokens (96% of them), in a fixed shuffled order, so a batch mixes lengths as a feed does.
 // Writes scoring/models/bench.json, which `npm run eval` puts into the model card.
 
-import { readFileSync } from 'node:fs';
+import { cpuInfo, hasInt8DotProduct } from './cpu.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -55,15 +55,11 @@ function flopPerItem(tokens: number): number {
  * (tokenization, softmax, layer norm) are what the remaining share goes to.
  */
 function coreBound(): { opsPerSecond: number; what: string } | null {
-  let info = '';
-  try {
-    info = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return null;
-  }
+  const info = cpuInfo();
+  if (!info) return null;
   const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1] ?? cpus()[0]?.speed ?? 0);
   if (!mhz) return null;
-  const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(info);
+  const vnni = hasInt8DotProduct(info) === true;
   const perCycle = vnni ? 128 : 32;
   return { opsPerSecond: perCycle * mhz * 1e6, what: vnni ? 'int8 VNNI peak' : 'fp32 AVX2 peak' };
 }

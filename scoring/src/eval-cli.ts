@@ -14,6 +14,7 @@ import { renderModelCard, type ModelEvaluation, type Evaluation } from './model-
 import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, probabilitiesOf, type Labeled } from './frozen-split.ts';
+import { hasInt8DotProduct } from './cpu.ts';
 
 // Figures are rounded to 4 places; float32 vs float64 can move an argmax on a near-tie.
 const DRIFT_TOLERANCE = 0.005;
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
       split: split.stats,
       trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
       bench: await readOptional(join(repoRoot, 'scoring', 'models', 'bench.json')),
+      int8DotProduct: hasInt8DotProduct(),
     });
     await writeFile(join(defaultModelDir, 'MODEL_CARD.md'), card);
     process.stderr.write(`wrote ${join(defaultModelDir, 'MODEL_CARD.md')}\n`);

