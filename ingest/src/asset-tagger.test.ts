@@ -107,9 +107,9 @@ test('output is sorted, unique and upper case', () => {
   assert.deepEqual(tagAssets('bitcoin BTC $btc Bitcoin ₿ ethereum'), ['BTC', 'ETH']);
 });
 
-test('the finance-news tweets: crypto tags only where crypto is named, and it stays fast', () => {
+test('the finance-news tweets: crypto tags only where crypto is named', () => {
   // 9.5k real finance tweets (shared/data/tfns): mostly equities, so a crypto tag is rare and must
-  // come from a crypto word. Also a speed budget: the tagger runs for every ingested item.
+  // come from a crypto word. Its cost per item is a benchmark figure (`npm run bench -w @barometer/ingest`).
   const path = new URL('../../../shared/data/tfns/train.csv', import.meta.url);
   let csv: string;
   try {
@@ -118,7 +118,6 @@ test('the finance-news tweets: crypto tags only where crypto is named, and it st
     return; // the shared data is not part of every checkout
   }
   const texts = csv.split('\n').slice(1).filter(Boolean);
-  const started = performance.now();
   const cryptoWord = /bitcoin|btc|ethereum|ether|crypto|coin|token|blockchain|solana|xrp|ripple|doge|cardano|binance|\$[a-z]{2,5}\b/i;
   let tagged = 0;
   const suspicious: string[] = [];
@@ -129,8 +128,6 @@ test('the finance-news tweets: crypto tags only where crypto is named, and it st
       if (!cryptoWord.test(text)) suspicious.push(`${tags.join(',')}: ${text}`);
     }
   }
-  const perItemUs = ((performance.now() - started) * 1000) / texts.length;
   assert.ok(tagged > 0);
   assert.deepEqual(suspicious, []);
-  assert.ok(perItemUs < 200, `${perItemUs.toFixed(1)} µs per item`);
 });

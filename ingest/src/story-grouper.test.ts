@@ -133,18 +133,12 @@ test('memory is bounded: forgotten items no longer attract near-duplicates', () 
   assert.equal(grouper.assign('s2', 'US SEC approves bitcoin ETFs in watershed moment for crypto', t), 's2');
 });
 
-test('precision and recall on the labelled pairs, and speed', () => {
+test('precision and recall on the labelled pairs', () => {
   const positives = SAME_STORY.filter(([a, b]) => sameStory(a, b)).length;
   const falsePositives = DIFFERENT_STORY.filter(([a, b]) => sameStory(a, b)).length;
   const precision = positives / (positives + falsePositives);
   const recall = positives / SAME_STORY.length;
   assert.ok(precision >= 0.95, `precision ${precision}`);
   assert.ok(recall >= 0.8, `recall ${recall}`);
-
-  const grouper = createStoryGrouper({ capacity: 20_000 });
-  const started = performance.now();
-  const t = new Date('2024-01-01T00:00:00Z');
-  for (let i = 0; i < 5000; i++) grouper.assign(`i${i}`, `Bitcoin ETF market update ${i} shows flows in fund ${i % 97} and ${i % 89}`, t);
-  const perItemUs = ((performance.now() - started) * 1000) / 5000;
-  assert.ok(perItemUs < 500, `${perItemUs.toFixed(0)} µs per item`);
+  // Its cost per item is a benchmark figure (`npm run bench -w @barometer/ingest`), not a timed test.
 });
