@@ -183,7 +183,9 @@ test('falls back to recent search when the stream is forbidden, then asks only f
     assert.equal(searches[0]?.url.searchParams.get('query'), '(bitcoin) -is:retweet');
     assert.equal(searches[0]?.url.searchParams.get('since_id'), null);
     assert.equal(searches[1]?.url.searchParams.get('since_id'), '2002');
-    assert.ok(source.nextPollAt() instanceof Date);
+    // Between searches the source names its next poll; during one (every 30 ms here) it has none,
+    // so this waits for a gap rather than sampling whatever moment the line above ran at.
+    await until(() => source.nextPollAt() instanceof Date);
   } finally {
     await source.stop();
     await fake.close();
