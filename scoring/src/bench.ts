@@ -3,13 +3,13 @@
 // most 32 tokens (96% of them), in a fixed shuffled order, so a batch mixes lengths as a feed does.
 // Writes scoring/models/bench.json, which `npm run eval` puts into the model card.
 
-import { cpuInfo, hasInt8DotProduct } from './cpu.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { cpuInfo, hasInt8DotProduct } from './cpu.ts';
 import { parseCsv } from './csv-read.ts';
 import { defaultModelDir, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
