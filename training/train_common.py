@@ -69,7 +69,7 @@ def fit(
             opt.step()
             sched.step()
             opt.zero_grad()
-            running += float(loss)
+            running += float(loss.detach())
         val = validate()
         row = {
             "epoch": epoch,

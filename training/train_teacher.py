@@ -37,6 +37,7 @@ from transformers import AutoModel
 from text_clean import CLEAN_TEXT_VERSION
 from train_common import fit, softmax, sqrt_balanced_loss
 from train_linear import SEED, read_surge, read_tfns, split_tfns, three_class_metrics
+from transfer_text import augment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(torch.__file__).resolve().parent.parent
@@ -133,6 +134,45 @@ def logits_of(top: TopLayers, feats: list[torch.Tensor], batch: int = 128) -> np
     return out
 
 
+def label_transfer(
+    args: argparse.Namespace, model: torch.nn.Module, tok: Tokenizer, x_train: list[str], idx_train: np.ndarray, started: float
+) -> int:
+    """Writes transfer.npz: texts made from the train split and the trained teacher's logits on
+    them, for train_transformer.py --transfer."""
+    top_path = args.work_dir / "teacher-top.pt"
+    if not top_path.exists():
+        raise SystemExit(f"{top_path} not found: run train_teacher.py (without --label-transfer) first")
+    top = TopLayers(model.encoder, args.frozen, model.config.hidden_size)
+    top.load_state_dict(torch.load(top_path))
+    # The reloaded teacher must be the one whose logits the student already has.
+    saved = np.load(args.work_dir / "logits.npz")["tfns"][idx_train[:64]]
+    drift = float(np.max(np.abs(logits_of(top, frozen_features(model, tok, x_train[:64], args.frozen)) - saved)))
+    if drift > 1e-3:
+        raise SystemExit(f"teacher-top.pt does not reproduce logits.npz (max difference {drift:.2e}): rerun train_teacher.py")
+    texts = augment(x_train, per_text=args.transfer_per_text, splices=args.transfer_splices, seed=SEED)
+    t0 = time.perf_counter()
+    logits = np.zeros((len(texts), 3), dtype=np.float32)
+    chunk = 2048  # bounds the cached hidden states to ~200 MB at a time
+    for s in range(0, len(texts), chunk):
+        logits[s : s + chunk] = logits_of(top, frozen_features(model, tok, texts[s : s + chunk], args.frozen))
+        print(f"  labelled {min(s + chunk, len(texts))}/{len(texts)}", file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - t0
+    np.savez(
+        args.work_dir / "transfer.npz",
+        texts=np.array(texts),
+        logits=logits,
+        trainSha256=np.array(hashlib.sha256("\n".join(x_train).encode("utf-8")).hexdigest()),
+    )
+    share = np.bincount(logits.argmax(axis=1), minlength=3) / len(texts)
+    print(json.dumps({
+        "transferTexts": len(texts),
+        "teacherLabelShare": [round(float(v), 4) for v in share],
+        "labelSeconds": round(seconds, 1),
+        "totalSeconds": round(time.perf_counter() - started, 1),
+    }), file=sys.stderr)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
@@ -143,6 +183,13 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--label-transfer",
+        action="store_true",
+        help="skip training: label transfer text (transfer_text.py, from the train split) with the saved teacher-top.pt",
+    )
+    parser.add_argument("--transfer-per-text", type=int, default=2)
+    parser.add_argument("--transfer-splices", type=int, default=4000)
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -163,6 +210,8 @@ def main() -> int:
     tok.enable_truncation(max_length=args.max_length)
     model = AutoModel.from_pretrained(base, add_pooling_layer=False)
     model.eval()
+    if args.label_transfer:
+        return label_transfer(args, model, tok, [clean[i] for i in idx_train], idx_train, started)
 
     t0 = time.perf_counter()
     feats_all = frozen_features(model, tok, clean, args.frozen)

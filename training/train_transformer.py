@@ -172,26 +172,37 @@ def train(
         model = AutoModelForSequenceClassification.from_pretrained(
             BASE_DIR, num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
         )
-    loss_fn = sqrt_balanced_loss(y_train)
+    labelled = y_train >= 0
+    loss_fn = sqrt_balanced_loss(y_train[labelled])
     kd_t = args.kd_temperature
+
+    def kl_to_teacher(logits: torch.Tensor, t_logits: torch.Tensor) -> torch.Tensor:
+        # Distillation (Hinton et al. 2015): match the teacher's softened distribution;
+        # T^2 keeps the soft term's gradients on the scale of the hard one.
+        return torch.nn.functional.kl_div(
+            torch.log_softmax(logits / kd_t, dim=-1), torch.softmax(t_logits / kd_t, dim=-1), reduction="batchmean"
+        ) * (kd_t * kd_t)
 
     def batch_loss(idx: np.ndarray) -> torch.Tensor:
         ids, mask = encode(tok, [x_train[i] for i in idx])
         logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
-        loss = loss_fn(logits, torch.from_numpy(y_train[idx]))
-        if teacher is not None:
-            # Distillation (Hinton et al. 2015): match the teacher's softened distribution;
-            # T^2 keeps the soft term's gradients on the scale of the hard one. Rows without
-            # teacher logits (collected labels) are NaN there and learn from the label only.
-            t_logits = torch.from_numpy(teacher[idx])
-            has = ~torch.isnan(t_logits[:, 0])
-            if bool(has.any()):
-                soft = torch.nn.functional.kl_div(
-                    torch.log_softmax(logits[has] / kd_t, dim=-1),
-                    torch.softmax(t_logits[has] / kd_t, dim=-1),
-                    reduction="batchmean",
-                ) * (kd_t * kd_t)
-                loss = args.kd_alpha * loss + (1.0 - args.kd_alpha) * soft
+        if teacher is None:
+            return loss_fn(logits, torch.from_numpy(y_train[idx]))
+        # Labelled rows learn alpha * label + (1 - alpha) * teacher; rows without teacher logits
+        # (collected labels, NaN there) from the label only; transfer rows (label -1) from the
+        # teacher only. Each group is weighted by its share of the batch.
+        lab = torch.from_numpy(labelled[idx])
+        t_logits = torch.from_numpy(teacher[idx])
+        has = ~torch.isnan(t_logits[:, 0])
+        loss = torch.zeros(())
+        if bool(lab.any()):
+            part = loss_fn(logits[lab], torch.from_numpy(y_train[idx][labelled[idx]]))
+            both = lab & has
+            if bool(both.any()):
+                part = args.kd_alpha * part + (1.0 - args.kd_alpha) * kl_to_teacher(logits[both], t_logits[both])
+            loss = loss + part * (float(lab.sum()) / len(idx))
+        if bool((~lab).any()):
+            loss = loss + kl_to_teacher(logits[~lab], t_logits[~lab]) * (float((~lab).sum()) / len(idx))
         return loss
 
     history = fit(
@@ -270,6 +281,11 @@ def main() -> int:
         type=Path,
         help="distil from these teacher logits (training/.cache/teacher/logits.npz from train_teacher.py)",
     )
+    parser.add_argument(
+        "--transfer",
+        type=Path,
+        help="with --teacher: also learn from these teacher-labelled texts (transfer.npz from train_teacher.py --label-transfer)",
+    )
     parser.add_argument("--kd-alpha", type=float, default=0.5, help="weight of the label loss; 1 - alpha on the teacher's")
     parser.add_argument("--kd-temperature", type=float, default=2.0)
     parser.add_argument("--fixture-size", type=int, default=100)
@@ -306,6 +322,8 @@ def main() -> int:
         y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
         print(f"collected labels: {extra['used']} used of {extra['rows']}", file=sys.stderr)
 
+    if args.transfer and not args.teacher:
+        raise SystemExit("--transfer needs --teacher: transfer texts have only the teacher's labels")
     teacher_train: np.ndarray | None = None
     teacher_info: dict[str, Any] | None = None
     if args.teacher and not args.package_only:
@@ -323,6 +341,16 @@ def main() -> int:
         if len(teacher_train) < len(x_train):  # collected labels: no teacher logits
             gap = np.full((len(x_train) - len(teacher_train), 3), np.nan, dtype=np.float32)
             teacher_train = np.concatenate([teacher_train, gap])
+        if args.transfer:
+            transfer = np.load(args.transfer)
+            if str(transfer["trainSha256"]) != hashlib.sha256("\n".join(take(idx_train)).encode("utf-8")).hexdigest():
+                raise SystemExit("transfer text was made from a different train split: rerun train_teacher.py --label-transfer")
+            transfer_texts = [str(t) for t in transfer["texts"]]
+            x_train = x_train + transfer_texts
+            y_train = np.concatenate([y_train, np.full(len(transfer_texts), -1, dtype=y_train.dtype)])
+            teacher_train = np.concatenate([teacher_train, transfer["logits"].astype(np.float32)])
+            teacher_info["transferTexts"] = len(transfer_texts)
+            print(f"transfer texts: {len(transfer_texts)}", file=sys.stderr)
     tok = load_tokenizer(args.max_length)
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
     if not args.package_only:
@@ -361,6 +389,7 @@ def main() -> int:
                     "teacherSeconds": teacher_info["totalSeconds"],
                     "alpha": args.kd_alpha,
                     "temperature": args.kd_temperature,
+                    "transferTexts": teacher_info.get("transferTexts", 0),
                 },
             },
             "trainStartedToExport": round(time.perf_counter() - started, 1),
@@ -431,7 +460,8 @@ def main() -> int:
     data_sizes = {
         "tfns": {
             **tfns_stats,
-            "train": len(x_train),
+            "train": int(np.sum(y_train >= 0)),
+            "transferTexts": int(np.sum(y_train < 0)),
             "validation": len(x_val),
             "test": len(x_test),
             "trainPerClass": {LABELS[i]: int(np.sum(y_train == i)) for i in range(3)},
