@@ -4,6 +4,7 @@ teacher and the student are trained under the same rules."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import sys
 import time
@@ -11,6 +12,12 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
+
+
+def texts_sha256(texts: list[str]) -> str:
+    """The fingerprint that ties teacher outputs to the exact cleaned texts they were computed on;
+    the teacher writes it and the student checks it, so both must compute it this one way."""
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

@@ -21,7 +21,6 @@ time. Selection (epoch) uses validation only; test and Surge logits are written 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
@@ -35,7 +34,7 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 
 from text_clean import CLEAN_TEXT_VERSION
-from train_common import fit, softmax, sqrt_balanced_loss
+from train_common import fit, softmax, sqrt_balanced_loss, texts_sha256
 from train_linear import SEED, read_surge, read_tfns, split_tfns, three_class_metrics
 from transfer_text import augment
 
@@ -161,7 +160,7 @@ def label_transfer(
         args.work_dir / "transfer.npz",
         texts=np.array(texts),
         logits=logits,
-        trainSha256=np.array(hashlib.sha256("\n".join(x_train).encode("utf-8")).hexdigest()),
+        trainSha256=np.array(texts_sha256(x_train)),
     )
     share = np.bincount(logits.argmax(axis=1), minlength=3) / len(texts)
     print(json.dumps({
@@ -242,7 +241,7 @@ def main() -> int:
     surge_logits = logits_of(top, feats_surge)
     val_m = three_class_metrics(y_val, softmax(logits[idx_val]))
     test_m = three_class_metrics(y_test, softmax(logits[idx_test]))
-    digest = hashlib.sha256("\n".join(clean).encode("utf-8")).hexdigest()
+    digest = texts_sha256(clean)
     np.savez(args.work_dir / "logits.npz", tfns=logits, surge=surge_logits)
     # The fine-tuned top layers and head, so that more transfer text can be labelled later
     # without retraining (the bottom layers are the pretrained ones).

