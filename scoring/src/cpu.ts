@@ -1,7 +1,8 @@
-// What this CPU offers the int8 graph. onnxruntime's MatMulNBits (accuracy level 4) computes in int8
-// with dot-product instructions where the CPU has them (AVX-512 VNNI or AVX-VNNI) and takes another
-// path without them: same weights, different rounding (probabilities differ by ~0.01) and much
-// slower (training/experiments/2026-11-23-distillation.md).
+// What this CPU offers the int8 graph. Its integer products (MatMulInteger, training/quantize_rows.py)
+// give the same int32 sums on every CPU, but onnxruntime picks kernels by instruction set (AVX-512
+// VNNI, AVX-VNNI, AVX2), and the float work around them (softmax, GELU, layer norm) can round
+// differently from one kind of CPU to another; the parity test and the model card say which kind
+// produced a figure.
 import { readFileSync } from 'node:fs';
 
 /** The CPU's /proc/cpuinfo, or '' where there is none (not Linux). */
