@@ -37,7 +37,7 @@ def _prune_initializers(g: onnx.GraphProto) -> None:
 def quantize_rows(model: onnx.ModelProto) -> onnx.ModelProto:
     """Rewrites every MatMul whose second input is a constant [K, N] (N >= MIN_COLUMNS) in place:
 
-        s_x = max(max_k |x_k|, eps) / 127                        per row, from the row alone
+        s_x = max(max_k |x_k| / 127, eps)                        per row, from the row alone
         x_q = uint8(round(x / s_x) + 128)
         s_w[n] = max_k |W[k, n]| / 63,  W_q = int8(round(W / s_w))  per column, offline
         y = float(MatMulInteger(x_q, W_q, zero_point 128)) * s_x * s_w
@@ -122,8 +122,8 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
         else:
             nodes.append(n)
     # The int8 Gathers are now unused; drop them with their tables.
-    used = {i for n in nodes for i in n.input}
-    nodes = [n for n in nodes if n.op_type != "Gather" or any(o in used for o in n.output) or n.output[0] in {o.name for o in g.output}]
+    used = {i for n in nodes for i in n.input} | {o.name for o in g.output}
+    nodes = [n for n in nodes if n.op_type != "Gather" or n.output[0] in used]
     del g.node[:]
     g.node.extend(nodes)
     _prune_initializers(g)

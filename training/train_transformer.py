@@ -325,6 +325,7 @@ def main() -> int:
         help="skip training: re-quantize this packaged model directory's weights (implies --package-only)",
     )
     args = parser.parse_args()
+    args.package_only = args.package_only or args.unpack is not None
 
     started = time.perf_counter()
     torch.set_num_threads(args.threads)
