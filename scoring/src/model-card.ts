@@ -109,15 +109,16 @@ function benchSection(bench: unknown): string {
     `Measured by \`npm run bench -w @barometer/scoring\` (${String(b.when ?? '')}, ${String(b.cpu ?? '')}, onnxruntime-node, one intra-op thread,`,
     `tokenization and cleanText included; texts: ${String(b.texts ?? '')}).`,
     '',
-    '| model | batch | items/s (one core) | p50 batch ms | p99 batch ms |',
-    '|---|---|---|---|---|',
+    '| model | batch | items/s (one core, median of rounds) | rounds | p50 batch ms | p99 batch ms |',
+    '|---|---|---|---|---|---|',
   ];
   for (const m of models) {
     const mr = asRecord(m);
     const rows = Array.isArray(mr.batches) ? mr.batches : [];
     for (const r of rows) {
       const rr = asRecord(r);
-      lines.push(`| ${String(mr.name)} | ${String(rr.batch)} | ${Number(rr.itemsPerSecond).toFixed(0)} | ${Number(rr.p50Ms).toFixed(2)} | ${Number(rr.p99Ms).toFixed(2)} |`);
+      const rounds = Array.isArray(rr.rounds) ? rr.rounds.map(String).join(' / ') : '';
+      lines.push(`| ${String(mr.name)} | ${String(rr.batch)} | ${Number(rr.itemsPerSecond).toFixed(0)} | ${rounds} | ${Number(rr.p50Ms).toFixed(2)} | ${Number(rr.p99Ms).toFixed(2)} |`);
     }
   }
   return lines.join('\n');
