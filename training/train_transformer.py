@@ -270,9 +270,9 @@ def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
         "history": training["history"],
         "fp32Test": report["fp32Test"],
         "trainSeconds": report["timing"]["train"],
-        "recipe": {k: training[k] for k in ("pooling", "seed", "distillation") if k in training},
+        # The recipe flows into the new manifest's training record, with where the weights came from.
+        "recipe": {**{k: training[k] for k in ("pooling", "seed", "distillation") if k in training}, "requantizedFrom": manifest["version"]},
         "trainStartedToExport": report["timing"]["total"],
-        "unpackedFrom": manifest["version"],
     }
     state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
 
@@ -527,7 +527,6 @@ def main() -> int:
             "maxLength": args.max_length,
             "classWeights": "sqrt-balanced",
             **state.get("recipe", {}),
-            **({"requantizedFrom": state["unpackedFrom"]} if "unpackedFrom" in state else {}),
             "history": history,
         },
         "metrics": {"test": test, "validation": validation, "crypto": crypto},

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       const sortedRates = [...rates].sort((a, b) => a - b);
       const row = {
         batch: size,
-        itemsPerSecond: sortedRates[Math.floor((sortedRates.length - 1) / 2)]!,
+        itemsPerSecond: quantile(sortedRates, 0.5),
         rounds: rates,
         p50Ms: quantile(latencies, 0.5),
         p99Ms: quantile(latencies, 0.99),
