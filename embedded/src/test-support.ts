@@ -127,6 +127,18 @@ export function waitFor<T>(what: string, ms: number, check: () => T | undefined 
   });
 }
 
+/**
+ * Waits until the UTC clock is at least `lead` ms into a minute and at least `tail` ms before its end.
+ * A tick carries the series point of its own minute only if that minute holds items, so a round
+ * published near the turn of a minute (rssOf dates items up to a few seconds back) and scored just
+ * after it gets a tick with no point: right, but not what a test of the point can assert.
+ */
+export async function clearOfMinuteEdge(lead = 6_000, tail = 20_000): Promise<void> {
+  const into = Date.now() % 60_000;
+  const wait = into < lead ? lead - into : into > 60_000 - tail ? 60_000 - into + lead : 0;
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
 /** Debian's Chromium, as the browser tests drive it (never a downloaded browser). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
