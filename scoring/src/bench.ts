@@ -49,10 +49,10 @@ function flopPerItem(tokens: number): number {
 
 /**
  * One core's arithmetic bound for this model. The served graph computes its matrix products in
- * integers (MatMulInteger of uint8 activations and int8 weights, training/quantize_rows.py), so the
+ * integers (MatMulIntegerToFloat of uint8 activations and int8 weights, training/quantize_int8.py), so the
  * bound is the int8 rate: with VNNI, 2 × 256-bit dot-product units × 32 int8 lanes × 2 OP = 128 OP
  * per cycle (32 FLOP per cycle in fp32 without it), at the clock /proc/cpuinfo reports. A peak, not a
- * roofline: memory traffic and the non-matmul work (tokenization, per-token quantization, softmax,
+ * roofline: memory traffic and the non-matmul work (tokenization, quantizing activations, softmax,
  * layer norm) are what the remaining share goes to.
  */
 function coreBound(): { opsPerSecond: number; what: string } | null {

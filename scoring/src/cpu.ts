@@ -1,4 +1,4 @@
-// What this CPU offers the int8 graph. Its integer products (MatMulInteger, training/quantize_rows.py)
+// What this CPU offers the int8 graph. Its integer products (MatMulIntegerToFloat, training/quantize_int8.py)
 // give the same int32 sums on every CPU, but onnxruntime picks kernels by instruction set (AVX-512
 // VNNI, AVX-VNNI, AVX2), and the float work around them (softmax, GELU, layer norm) can round
 // differently from one kind of CPU to another; the parity test and the model card say which kind

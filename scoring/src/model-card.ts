@@ -136,7 +136,7 @@ are BERT/RoBERTa-base models (110-125M parameters). This model is fine-tuned on 
 training took ${String(timing.train ?? '?')} s on two CPU cores. Tried and not shipped (training/experiments/2026-11-23-distillation.md):
 averaging in the linear model's probabilities (validation 0.8228 → at best 0.8241); a base-size teacher,
 all-mpnet-base-v2 (\`training/train_teacher.py\`, top 6 of 12 layers fine-tuned, 48 min on two cores), which
-reaches the target (validation 0.8482, test 0.8559) but its graph runs 6.5× slower than this one; and a
+reaches the target (validation 0.8482, test 0.8559) but its int8 graph ran 6.5× slower than the student's of the time, both MatMulNBits; and a
 student distilled from it with mean pooling (validation 0.8166, test 0.8091: no better, so this model stays);
 and a [CLS] student distilled with 17,594 more texts, made from the training headlines and labelled by the teacher
 (validation 0.8034, test 0.8212, test ECE 0.038: lower on validation, the selection rule, so not shipped).
@@ -203,19 +203,20 @@ the data through the serving code: edit the generator, not this card.
 
 ${accuracyParagraph(m, timing, t.test.macroF1)}
 
-${bestSpeedValue(input.bench) >= 450 ? 'Speed: the target is met at the consumer\'s batch on a quiet core of the CPU in the speed table below.' : 'Why speed falls short on the CPU in the speed table below:'} the figures depend on the machine more than on anything
-else: the same graph format has run 3× faster on one VNNI machine than on another. The graph computes every weight
-matrix product in integers (\`training/quantize_rows.py\`): uint8 activations with one scale per token, computed from
-that token alone (so a text scores the same alone or in any batch), times 7-bit weights with one scale per column,
-on onnxruntime's integer GEMM (VNNI or AMX where the CPU has them, AVX2 otherwise); 7 bits because AVX2's u8 × s8
-dot product saturates int16 pair sums with 8-bit weights, and with 7 the int32 sums are the same on every CPU.
-Against the previous graph (MatMulNBits, 8-bit weights in blocks of 32, accuracy_level 4), on a 2-core Sapphire
-Rapids VM (AVX-512 VNNI, AMX), ≤ 32-token headlines, batch 128, one thread, 7 interleaved rounds: 180 → 367 items/s
-(median per-round ratio 2.09×), validation macro-F1 0.8228 → 0.8197, test 0.8086 → 0.8072
-(training/experiments/2026-12-01-row-int8.md). A 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token headline;
-in onnxruntime's profile the integer GEMM is 20 % of the time, the per-token quantize and rescale passes about a
-third, softmax, GELU and layer norm most of the rest: at this size the cost is passes over memory, not arithmetic.
-onnxruntime's \`quantize_dynamic\` scales activations per batch tensor instead: probabilities moved by up to 0.3 with
+${bestSpeedValue(input.bench) >= 450 ? 'Speed: the target is met at the consumer\'s batch on the CPU in the speed table below, but' : 'Why speed falls short on the CPU in the speed table below:'} the figures depend on the machine more than on anything
+else: an earlier graph (MatMulNBits) ran 3× faster on one VNNI machine than on another. This graph computes every weight
+matrix product in integers (\`training/quantize_int8.py\`): uint8 activations with one fixed range per tensor (its
+minimum and maximum over 4,096 training headlines, so a text scores the same alone or in any batch), times 7-bit
+weights with one scale per column, in onnxruntime's \`MatMulIntegerToFloat\`, which also rescales and adds the bias
+(VNNI or AMX where the CPU has them, AVX2 otherwise); 7 bits because AVX2's u8 × s8 dot product saturates int16
+pair sums with 8-bit weights, and with 7 the int32 sums are the same on every CPU. Against the graph it replaced
+(one activation scale per token, computed in the graph), on a 2-core Sapphire Rapids VM (AVX-512 VNNI, AMX),
+≤ 32-token headlines, batch 128, one thread, 9 interleaved rounds through the serving code: 319 → 540 items/s
+(median per-round ratio 1.63×), validation macro-F1 0.8197 → 0.8200, test 0.8072 → 0.8049, the same trained
+weights (training/experiments/2026-12-01-static-int8.md). A 6-layer 384-wide encoder costs ~0.4 GFLOP per 19-token
+headline; in onnxruntime's profile the integer GEMM is now 45 % of the time, GELU 12 %, quantizing 8 %, softmax,
+attention and layer norm most of the rest.
+onnxruntime's \`quantize_dynamic\` scales activations per batch tensor at run time instead: probabilities moved by up to 0.3 with
 a text's batch neighbours and validation macro-F1 fell to 0.796, so it is not used.
 
 ## Data and licences

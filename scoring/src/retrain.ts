@@ -103,7 +103,7 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$
 export async function retrain(o: RetrainOptions): Promise<Decision> {
   const started = performance.now();
   const now = o.now ?? new Date();
-  const version = `${o.kind === 'linear' ? 'linear-tfidf' : 'minilm-l6-rowint8'}-retrained-${stamp(now)}`;
+  const version = `${o.kind === 'linear' ? 'linear-tfidf' : 'minilm-l6-int8-static'}-retrained-${stamp(now)}`;
   const candidateDir = join(o.modelsDir, version);
   await mkdir(candidateDir, { recursive: true });
 
