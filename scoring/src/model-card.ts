@@ -209,7 +209,9 @@ matrix product in integers (\`training/quantize_int8.py\`): uint8 activations wi
 minimum and maximum over 4,096 training headlines, so a text scores the same alone or in any batch), times 7-bit
 weights with one scale per column, in onnxruntime's \`MatMulIntegerToFloat\`, which also rescales and adds the bias
 (VNNI or AMX where the CPU has them, AVX2 otherwise); 7 bits because AVX2's u8 × s8 dot product saturates int16
-pair sums with 8-bit weights, and with 7 the int32 sums are the same on every CPU. Against the graph it replaced
+pair sums with 8-bit weights, and with 7 the int32 sums are the same on every CPU (\`scoring/src/cpu-kinds.test.ts\`
+runs this model on an emulated AVX2-only Haswell and holds it to the fixture's 1e-4; with 8-bit weights the same
+check moved probabilities by up to 0.26 and flipped 3 of 115 labels). Against the graph it replaced
 (one activation scale per token, computed in the graph), on a 2-core Sapphire Rapids VM (AVX-512 VNNI, AMX),
 ≤ 32-token headlines, batch 128, one thread, 9 interleaved rounds through the serving code: 319 → 540 items/s
 (median per-round ratio 1.63×), validation macro-F1 0.8197 → 0.8200, test 0.8072 → 0.8049, the same trained

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { hasInt8DotProduct } from './cpu.ts';
 import { ModelManifest } from './model-manifest.ts';
+import { ParityFixture, worstParityError } from './parity.ts';
 import {
   createTokenizeRow,
   defaultModelDir,
@@ -18,18 +19,6 @@ import {
   type SentimentModel,
   type SentimentScores,
 } from './sentiment-model.ts';
-
-const ParityFixture = z.object({
-  modelVersion: z.string(),
-  labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
-  tolerance: z.number().positive(),
-  // Whether the machine that computed the fixture had int8 dot-product instructions (VNNI). The
-  // int8 kernels round differently without them, so 'tolerance' holds only on the same kind of CPU.
-  int8DotProduct: z.boolean().optional(),
-  cases: z
-    .array(z.object({ text: z.string(), probabilities: z.tuple([z.number(), z.number(), z.number()]) }))
-    .min(1),
-});
 
 const CROSS_KERNEL_TOLERANCE = 0.03;
 
@@ -273,18 +262,7 @@ for (const shipped of SHIPPED) {
       const fixture = ParityFixture.parse(await readJson(fileURLToPath(new URL(shipped.fixture, import.meta.url))));
       assert.equal(fixture.modelVersion, model.version, 'fixture and model come from different training runs');
       // The transformer's fixture was computed one text at a time; so is this side of the comparison.
-      const scores =
-        shipped.kind === 'linear'
-          ? await model.scoreBatch(fixture.cases.map((c) => c.text))
-          : await Promise.all(fixture.cases.map(async (c) => (await model.scoreBatch([c.text]))[0]!));
-      let worst = 0;
-      fixture.cases.forEach((c, i) => {
-        const s = scores[i];
-        assert.ok(s);
-        fixture.labels.forEach((label, j) => {
-          worst = Math.max(worst, Math.abs(s[label] - (c.probabilities[j] ?? Number.NaN)));
-        });
-      });
+      const worst = await worstParityError(model, fixture, shipped.kind === 'transformer');
       // Same kind of CPU: the fixture's own tolerance (float rounding only). Another kind: the integer
       // products agree, but onnxruntime's float kernels around them take other paths and a flipped
       // rounding can move one activation a quantization step, so the bound is looser but still far

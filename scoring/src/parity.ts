@@ -1,0 +1,35 @@
+// The training-time parity fixtures (scoring/src/fixtures/*-parity.json): probabilities Python computed
+// for fixed texts, which the serving code must reproduce. Shared by the model tests and parity-cli.ts.
+import { z } from 'zod';
+import type { SentimentModel } from './sentiment-model.ts';
+
+export const ParityFixture = z.object({
+  modelVersion: z.string(),
+  labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
+  tolerance: z.number().positive(),
+  // Whether the machine that computed the fixture had int8 dot-product instructions (VNNI). The
+  // int8 kernels round differently without them, so 'tolerance' holds only on the same kind of CPU.
+  int8DotProduct: z.boolean().optional(),
+  cases: z
+    .array(z.object({ text: z.string(), probabilities: z.tuple([z.number(), z.number(), z.number()]) }))
+    .min(1),
+});
+export type ParityFixture = z.infer<typeof ParityFixture>;
+
+/**
+ * The largest |serving - training| probability over the fixture's cases. `oneByOne` scores each text
+ * alone, as the transformer's fixture was computed; the linear model's is batch-free either way.
+ */
+export async function worstParityError(model: SentimentModel, fixture: ParityFixture, oneByOne: boolean): Promise<number> {
+  const texts = fixture.cases.map((c) => c.text);
+  const scores = oneByOne ? await Promise.all(texts.map(async (t) => (await model.scoreBatch([t]))[0]!)) : await model.scoreBatch(texts);
+  let worst = 0;
+  fixture.cases.forEach((c, i) => {
+    const s = scores[i];
+    if (!s) throw new Error(`no score for case ${i}`);
+    fixture.labels.forEach((label, j) => {
+      worst = Math.max(worst, Math.abs(s[label] - (c.probabilities[j] ?? Number.NaN)));
+    });
+  });
+  return worst;
+}
