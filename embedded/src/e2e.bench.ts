@@ -6,7 +6,7 @@
 //
 //   BENCH_SECONDS (60) per phase · BENCH_RATES (50,200,1000) items/s · BENCH_BURST_RATE (2000)
 //   BENCH_MODEL_DIR (the served model) · BENCH_DRAIN_S (600) longest wait for lag 0 after a phase
-//   BENCH_SCORING_BATCH (128, the service default) most items per ONNX run · BENCH_ONNX_THREADS (1)
+//   BENCH_SCORING_BATCH (the service default, DEFAULT_SCORING_BATCH) most items per ONNX run · BENCH_ONNX_THREADS (1)
 //   BENCH_BURST_SECONDS (= BENCH_SECONDS; 0 skips the burst)
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@barometer/schemas/socket';
 import { defaultModelDir } from '@barometer/scoring/model';
+import { DEFAULT_SCORING_BATCH } from '@barometer/scoring/config';
 import { loadIngestConfig } from '@barometer/ingest/config';
 import { startLocalKafka } from '@barometer/kafka-local';
 import { startStack } from './stack.ts';
@@ -28,7 +29,7 @@ const BenchEnv = z.object({
   BENCH_BURST_RATE: z.coerce.number().positive().default(2000),
   BENCH_MODEL_DIR: z.string().default(defaultModelDir),
   BENCH_DRAIN_S: z.coerce.number().positive().default(600),
-  BENCH_SCORING_BATCH: z.coerce.number().int().positive().default(128),
+  BENCH_SCORING_BATCH: z.coerce.number().int().positive().default(DEFAULT_SCORING_BATCH),
   BENCH_ONNX_THREADS: z.coerce.number().int().positive().default(1),
   /** 0 skips the burst phase. */
   BENCH_BURST_SECONDS: z.coerce.number().min(0).optional(),

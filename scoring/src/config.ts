@@ -2,6 +2,15 @@
 import { z } from 'zod';
 import { CommonConfig, parseConfig } from '@barometer/runtime/config';
 
+/**
+ * Most items per scoreBatch call and per ClickHouse insert. Every batch also pays an id check and two
+ * inserts, so small batches spend the core on overhead: end to end at 200 items/s, 32 gave p99 9.48 s
+ * against 1.21-2.08 s at 128 with the 2026-11 model, and 2.28 s against 1.74 s with the static int8
+ * one (docs/performance.md). The linear model's graph builds a dense [N, 46300] float matrix (~0.8 MB
+ * per text), ~100 MB at 128. The model card's speed target is read at this batch.
+ */
+export const DEFAULT_SCORING_BATCH = 128;
+
 export const ScoringConfig = CommonConfig.extend({
   /** A model directory (manifest.json beside its files); unset = scoring/models/minilm-sentiment.
    *  The linear fallback: scoring/models/linear-tfidf. */
@@ -16,13 +25,9 @@ export const ScoringConfig = CommonConfig.extend({
   BAROMETER_GATE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.01),
   /** `npm run train`: collected labels from this export (CSV or JSONL with text) instead of ClickHouse. */
   BAROMETER_LABELS_FILE: z.string().min(1).optional(),
-  // One scoreBatch call. The linear model's graph builds a dense [N, 46300] float matrix (~0.8 MB per
-  // text); the transformer pads the batch to its longest text, so huge batches of mixed lengths waste work.
-  // 32: the transformer's throughput is flat from 32 up (scoring bench) while a batch's latency grows
-  // with its size, and every item of a fetched batch waits for the chunks before it.
   /** Port of the /metrics and /healthz server when scoring runs on its own. */
   BAROMETER_SCORING_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
-  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(1024).default(32),
+  BAROMETER_SCORING_BATCH: z.coerce.number().int().min(1).max(1024).default(DEFAULT_SCORING_BATCH),
   BAROMETER_SCORING_GROUP: z.string().min(1).default('barometer-scoring'),
   /** onnxruntime intra-op threads; 1 keeps one scoring member per core predictable. */
   BAROMETER_ONNX_THREADS: z.coerce.number().int().min(1).max(64).default(1),

@@ -2,6 +2,7 @@
 // recomputed, the manifest, the training report and the last `npm run bench`.
 
 import type { CryptoMetrics, ModelManifest, SplitMetrics, TransformerManifest } from './model-manifest.ts';
+import { DEFAULT_SCORING_BATCH } from './config.ts';
 
 export interface Evaluation {
   validation: SplitMetrics;
@@ -83,8 +84,8 @@ function benchRows(bench: unknown): BenchRow[] {
 }
 
 const transformerRows = (bench: unknown) => benchRows(bench).filter((r) => r.model.includes('minilm'));
-/** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default, 128. */
-const CONSUMER_BATCH = 128;
+/** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default. */
+const CONSUMER_BATCH = DEFAULT_SCORING_BATCH;
 const bestSpeedValue = (bench: unknown) => transformerRows(bench).find((r) => r.batch === CONSUMER_BATCH)?.itemsPerSecond ?? 0;
 
 function bestSpeed(bench: unknown): string {

@@ -11,6 +11,7 @@ import { rejectionOf, validateMessage, type IncomingMessage, type Rejection } fr
 import { createConsumerWatchdog, type ConsumerWatchdog } from './consumer-watchdog.ts';
 import { createScoringMetrics } from './scoring-metrics.ts';
 import type { Registry } from '@barometer/runtime/metrics';
+import { DEFAULT_SCORING_BATCH } from './config.ts';
 
 export interface ScoringDeps {
   consumer: Consumer;
@@ -88,7 +89,7 @@ export function createScoring(deps: ScoringDeps): Scoring {
     turn = run.catch(() => undefined);
     return run;
   }
-  const maxBatch = deps.maxBatchSize ?? 128;
+  const maxBatch = deps.maxBatchSize ?? DEFAULT_SCORING_BATCH;
   const attempts = deps.insertAttempts ?? Number.POSITIVE_INFINITY;
   const backoffMaxMs = deps.insertBackoffMaxMs ?? 5_000;
   const metrics = deps.metrics ? createScoringMetrics(deps.metrics) : undefined;
