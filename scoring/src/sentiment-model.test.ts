@@ -261,8 +261,7 @@ for (const shipped of SHIPPED) {
     test('reproduces the probabilities training computed, text by text', async () => {
       const fixture = ParityFixture.parse(await readJson(fileURLToPath(new URL(shipped.fixture, import.meta.url))));
       assert.equal(fixture.modelVersion, model.version, 'fixture and model come from different training runs');
-      // The transformer's fixture was computed one text at a time; so is this side of the comparison.
-      const worst = await worstParityError(model, fixture, shipped.kind === 'transformer');
+      const worst = await worstParityError(model, fixture);
       // Same kind of CPU: the fixture's own tolerance (float rounding only). Another kind: the integer
       // products agree, but onnxruntime's float kernels around them take other paths and a flipped
       // rounding can move one activation a quantization step, so the bound is looser but still far
