@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
 import { parseCsv } from './csv-read.ts';
-import { argmax3, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex } from './eval-metrics.ts';
-import { renderModelCard, type ModelEvaluation, type Evaluation } from './model-card.ts';
+import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
+import { renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
 import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, probabilitiesOf, type Labeled } from './frozen-split.ts';
@@ -20,7 +20,9 @@ import { hasInt8DotProduct } from './cpu.ts';
 const DRIFT_TOLERANCE = 0.005;
 
 
-async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Promise<ModelEvaluation> {
+type Scored<E> = E & { testPredicted: ClassIndex[] };
+
+async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Promise<Scored<ModelEvaluation>> {
   const model = await loadSentimentModel(dir);
   try {
     const proba = (texts: string[]) => probabilitiesOf(model, texts);
@@ -29,6 +31,7 @@ async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled;
       manifest: model.manifest,
       validation: threeClassMetrics(sets.validation.truth, pv.map(argmax3)),
       test: threeClassMetrics(sets.test.truth, pt.map(argmax3)),
+      testPredicted: pt.map(argmax3),
       crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], pc),
       ece: { validation: expectedCalibrationError(sets.validation.truth, pv), test: expectedCalibrationError(sets.test.truth, pt) },
     };
@@ -38,17 +41,36 @@ async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled;
 }
 
 // npm `sentiment` (AFINN-165 word list): score > 0 positive, < 0 negative, 0 neutral.
-function lexiconEvaluation(sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Evaluation {
+function lexiconEvaluation(sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Scored<Evaluation> {
   const analyzer = new Sentiment();
   const predict = (texts: string[]) => texts.map((t): ClassIndex => {
     const score = analyzer.analyze(t).score;
     return score > 0 ? 2 : score < 0 ? 0 : 1;
   });
   const oneHot = (k: ClassIndex) => [0, 1, 2].map((j) => (j === k ? 1 : 0));
+  const testPredicted = predict(sets.test.texts);
   return {
     validation: threeClassMetrics(sets.validation.truth, predict(sets.validation.texts)),
-    test: threeClassMetrics(sets.test.truth, predict(sets.test.texts)),
+    test: threeClassMetrics(sets.test.truth, testPredicted),
+    testPredicted,
     crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], predict(sets.crypto.texts).map(oneHot)),
+  };
+}
+
+/** The test split is 944 headlines: how far each macro-F1 could move, and whether the gaps between models are real. */
+function testIntervals(truth: ClassIndex[], transformer: Scored<unknown>, linear: Scored<unknown>, lexicon: Scored<unknown>): TestIntervals {
+  const b = bootstrapMacroF1(truth, [transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
+  // differenceFromFirst is baseline − transformer; the card reads transformer − baseline.
+  const negate = (i: Interval | undefined): Interval => ({ low: -(i?.high ?? Number.NaN), high: -(i?.low ?? Number.NaN) });
+  const at = (k: number): Interval => b.macroF1[k] ?? { low: Number.NaN, high: Number.NaN };
+  return {
+    resamples: b.resamples,
+    level: b.level,
+    transformer: at(0),
+    linear: at(1),
+    lexicon: at(2),
+    transformerMinusLinear: negate(b.differenceFromFirst[0]),
+    transformerMinusLexicon: negate(b.differenceFromFirst[1]),
   };
 }
 
@@ -75,6 +97,7 @@ async function main(): Promise<number> {
   const transformer = await scoreAll(defaultModelDir, sets);
   const linear = await scoreAll(linearModelDir, sets);
   const lexicon = lexiconEvaluation(sets);
+  const intervals = testIntervals(sets.test.truth, transformer, linear, lexicon);
 
   // The linear model was refit on train + validation, so only its test figures are comparable.
   const drift: string[] = [];
@@ -89,7 +112,8 @@ async function main(): Promise<number> {
   const summary = {
     transformer: { version: transformer.manifest.version, validation: transformer.validation, test: transformer.test, crypto: transformer.crypto, ece: transformer.ece },
     linear: { version: linear.manifest.version, test: linear.test, crypto: linear.crypto, ece: linear.ece },
-    lexicon,
+    lexicon: { validation: lexicon.validation, test: lexicon.test, crypto: lexicon.crypto },
+    testIntervals: intervals,
     drift,
   };
   process.stdout.write(`${JSON.stringify(summary, null, 1)}\n`);
@@ -106,6 +130,7 @@ async function main(): Promise<number> {
       transformer,
       linear,
       lexicon,
+      testIntervals: intervals,
       split: split.stats,
       trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
       bench: await readOptional(join(repoRoot, 'scoring', 'models', 'bench.json')),
