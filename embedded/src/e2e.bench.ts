@@ -11,6 +11,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -19,6 +20,7 @@ import { defaultModelDir } from '@barometer/scoring/model';
 import { DEFAULT_SCORING_BATCH } from '@barometer/scoring/config';
 import { loadIngestConfig } from '@barometer/ingest/config';
 import { startLocalKafka } from '@barometer/kafka-local';
+import type { Registry } from '@barometer/runtime/metrics';
 import { startStack } from './stack.ts';
 import { startFeedServer } from './test-support.ts';
 import { groupLag, itemFactory, kafkaOf, newProducer, sleep } from './chaos/chaos-support.ts';
@@ -57,6 +59,39 @@ async function procStats(pid: number): Promise<{ cpuS: number; rss: number } | u
 }
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
+// Where a chunk's time goes, from the scoring service's own histograms: sums and counts, read before
+// and after a phase, so the phase's figures are the difference.
+const STAGES = {
+  chunk: 'barometer_scoring_batch_seconds',
+  model: 'barometer_scoring_model_seconds',
+  insert: 'barometer_scoring_insert_seconds',
+  size: 'barometer_scoring_batch_size',
+} as const;
+type StageTotals = Record<keyof typeof STAGES, { sum: number; count: number }>;
+
+async function stageTotals(registry: Registry): Promise<StageTotals> {
+  const read = async (name: string) => {
+    const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+    const total = (suffix: string) =>
+      values.filter((v) => (v as { metricName?: string }).metricName === `${name}${suffix}`).reduce((a, v) => a + v.value, 0);
+    return { sum: total('_sum'), count: total('_count') };
+  };
+  const entries = await Promise.all(Object.entries(STAGES).map(async ([k, name]) => [k, await read(name)] as const));
+  return Object.fromEntries(entries) as StageTotals;
+}
+
+function stageLine(a: StageTotals, b: StageTotals, wallS: number): string {
+  const d = (k: keyof StageTotals) => ({ sum: b[k].sum - a[k].sum, count: b[k].count - a[k].count });
+  const chunk = d('chunk');
+  if (chunk.count === 0) return 'scoring: no chunks\n';
+  const per = (k: keyof StageTotals) => (d(k).count ? `${((d(k).sum / d(k).count) * 1000).toFixed(0)} ms` : 'n/a');
+  return (
+    `scoring: ${chunk.count} chunks of ${(d('size').sum / chunk.count).toFixed(0)} items on average; per chunk ${per('chunk')} ` +
+    `(model ${per('model')}, insert ${per('insert')}, the rest validation, publish and the DLQ); ` +
+    `chunks busy ${((chunk.sum / wallS) * 100).toFixed(0)} % of the phase\n`
+  );
+}
 
 async function main() {
   const env = BenchEnv.parse(process.env);
@@ -106,6 +141,10 @@ async function main() {
     let peakRss = 0;
     let peakJvmRss = 0;
     const lagSeries: string[] = [];
+    const stages0 = await stageTotals(stack.metrics);
+    // How long the one event loop was blocked: ONNX runs and chDB queries are synchronous native calls.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const t0 = Date.now();
     let sent = 0;
     let sampling = true;
@@ -137,7 +176,10 @@ async function main() {
     const drainS = (Date.now() - drainStart) / 1000;
     sampling = false;
     await sampler;
+    loopDelay.disable();
     const wallS = (Date.now() - t0) / 1000;
+    const stages1 = await stageTotals(stack.metrics);
+    const ms = (ns: number) => `${(ns / 1e6).toFixed(0)} ms`;
     const cpu = process.cpuUsage(cpu0);
     const jvm1 = await procStats(kafkaLocal.pid);
     const sorted = [...latencies].sort((a, b) => a - b);
@@ -147,6 +189,8 @@ async function main() {
         `delivered over the socket: ${got}/${total}; lag 0 ${drainS.toFixed(1)} s after the last produce\n` +
         `latency ingest → websocket: p50 ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted[sorted.length - 1] ?? Number.NaN} ms\n` +
         `lag (every 5 s): ${lagSeries.join(' ')}\n` +
+        stageLine(stages0, stages1, wallS) +
+        `event-loop delay: p50 ${ms(loopDelay.percentile(50))}, p99 ${ms(loopDelay.percentile(99))}, max ${ms(loopDelay.max)}\n` +
         `node (stack + producer + client): CPU ${(((cpu.user + cpu.system) / 1e6 / wallS) * 100).toFixed(0)} % of a core, peak RSS ${mb(peakRss)}\n` +
         (jvm0 && jvm1 ? `kafka JVM: CPU ${(((jvm1.cpuS - jvm0.cpuS) / wallS) * 100).toFixed(0)} % of a core, peak RSS ${mb(peakJvmRss)}\n` : ''),
     );
