@@ -172,6 +172,36 @@ describe('analytics on chDB', () => {
     assert.equal(hour.n, 3, 'the rollups count each item once');
   });
 
+  test('a crash between the raw-items and the scores INSERT: the redelivery writes no raw row twice', async (t) => {
+    const at = new Date(Date.UTC(2026, 8, 2, 12, 0, 0));
+    const batch = [110, 111, 112, 113].map((n, i) => item(n, new Date(at.getTime() - (5 + i) * MIN), 0.1 * i));
+    const ids = { ids: batch.map((b) => b.id) };
+    const physical = async () => {
+      // Without FINAL: the rows as stored, before any merge could collapse a double.
+      const rs = await ch.query({ query: 'SELECT toUInt32(count()) AS n FROM barometer.items WHERE id IN {ids: Array(String)}', query_params: ids, format: 'JSONEachRow' });
+      return (await rs.json<{ n: number }>())[0]!.n;
+    };
+    // A background merge of the ReplacingMergeTree would collapse a double before it could be counted.
+    await ch.command({ query: 'SYSTEM STOP MERGES barometer.items' });
+    t.after(() => ch.command({ query: 'SYSTEM START MERGES barometer.items' }));
+    // The first attempt wrote the raw rows of its first three items, then died before the scores.
+    await ch.insert({
+      table: 'barometer.items',
+      values: batch.slice(0, 3).map((b) => ({
+        id: b.id, title: b.title, url: b.url ?? '', source: b.source, source_kind: b.source_kind, published_at: b.published_at,
+        ingested_at: b.ingested_at, assets: b.assets, story_id: b.story_id, lang: b.lang,
+      })),
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: 'p1/110-112/items' },
+    });
+    assert.equal(await physical(), 3);
+    // The redelivery is cut into a bigger batch, under another token: every item is scored, no raw row doubles.
+    assert.deepEqual(counts(await insertScoredItems(ch, batch, 'p1/110-113')), { inserted: 4, skipped: 0 });
+    assert.equal(await physical(), 4);
+    const rs = await ch.query({ query: 'SELECT toUInt32(count()) AS n FROM barometer.scores WHERE id IN {ids: Array(String)}', query_params: ids, format: 'JSONEachRow' });
+    assert.equal((await rs.json<{ n: number }>())[0]!.n, 4);
+  });
+
   test('shadow rows stay out of the index but can be compared; a model swap does not rescore', async () => {
     const at = new Date(Date.UTC(2026, 7, 1, 12, 0, 0));
     const live = [item(300, new Date(at.getTime() - MIN), 0.5), item(301, new Date(at.getTime() - 2 * MIN), 0.1)];

@@ -36,19 +36,19 @@ function scoreRow(item: ScoredItem, shadow: boolean) {
 
 const IdRow = z.object({ id: z.string() });
 
+async function queryIds(client: ClickHouseClient, query: string, ids: readonly string[], params: Record<string, unknown> = {}): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rs = await client.query({ query: sqlFile(query), query_params: { ids, ...params }, format: 'JSONEachRow' });
+  return new Set(z.array(IdRow).parse(await rs.json()).map((r) => r.id));
+}
+
 /** The ids among `ids` already scored by a live model, or (shadow) by this shadow model version. */
 export async function queryScoredIds(
   client: ClickHouseClient,
   ids: readonly string[],
   o: { shadow?: boolean; modelVersion?: string } = {},
 ): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rs = await client.query({
-    query: sqlFile('scored-ids'),
-    query_params: { ids, shadow: o.shadow ? 1 : 0, model_version: o.modelVersion ?? '' },
-    format: 'JSONEachRow',
-  });
-  return new Set(z.array(IdRow).parse(await rs.json()).map((r) => r.id));
+  return queryIds(client, 'scored-ids', ids, { shadow: o.shadow ? 1 : 0, model_version: o.modelVersion ?? '' });
 }
 
 export interface InsertResult {
@@ -62,9 +62,9 @@ export interface InsertResult {
 
 /**
  * Writes one batch: its raw items to `barometer.items` and its scores to `barometer.scores` (which
- * feeds the rollups), one INSERT each. Exactly-once effect under at-least-once delivery rests on two
+ * feeds the rollups), one INSERT each. Exactly-once effect under at-least-once delivery rests on three
  * guards: items already scored are left out (a redelivery cut into different batches after a crash
- * before the offset commit), and `dedupToken` (derived from topic, partition and offsets) makes a
+ * before the offset commit), so are raw rows already written (a crash between the two INSERTs), and `dedupToken` (derived from topic, partition and offsets) makes a
  * retried INSERT of the same rows a no-op in the table and in the rollups it feeds.
  */
 export interface InsertOptions {
@@ -93,11 +93,14 @@ export async function insertScoredItems(
       ? await queryScoredIds(client, unique.map((i) => i.id), { shadow, modelVersion: unique[0]!.model_version })
       : new Set<string>();
     const fresh = unique.filter((i) => !already.has(i.id));
-    if (!shadow && fresh.length > 0) {
+    // Raw rows only for items whose row is not there yet: a crash between the two INSERTs leaves raw
+    // rows of items that are not scored, and their redelivery must not write them again.
+    const stored = !shadow && dedup && fresh.length > 0 ? await queryIds(client, 'stored-item-ids', fresh.map((i) => i.id)) : new Set<string>();
+    const freshItems = fresh.filter((i) => !stored.has(i.id));
+    if (!shadow && freshItems.length > 0) {
       await client.insert({
         table: 'barometer.items',
-        // Only items not yet scored: a redelivered batch must not rewrite raw rows that are already there.
-        values: fresh.map(itemRow),
+        values: freshItems.map(itemRow),
         format: 'JSONEachRow',
         clickhouse_settings: { insert_deduplication_token: `${token}/items` },
       });

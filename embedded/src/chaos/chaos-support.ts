@@ -211,8 +211,9 @@ export const OracleReading = z.object({
 export type OracleReading = z.infer<typeof OracleReading>;
 
 /**
- * Rows of barometer.items before merges beyond one per id: a redelivery cut differently rewrites the raw
- * rows of ids already there (the id check guards the scores only); merges and FINAL collapse them.
+ * Rows of barometer.items before merges beyond one per id. insertScoredItems looks up which raw rows are
+ * already there, so with deduplication on this is 0; with it off (the negative control) a redelivery
+ * rewrites them, and merges and FINAL collapse them.
  */
 export function physicalItemRows(r: OracleReading): number {
   return r.items.rows - r.items.distinct;
