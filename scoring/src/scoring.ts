@@ -1,5 +1,6 @@
-// The scoring service: consume raw items in batches, score each batch in one ONNX run, write one
-// ClickHouse insert, publish to the scored topic, then commit offsets (at-least-once, idempotent writes).
+// The scoring service: consume raw items in chunks gathered across partitions, score each chunk in one
+// ONNX run, write one ClickHouse insert, publish to the scored topic, then commit each partition's
+// offsets (at-least-once, idempotent writes).
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
