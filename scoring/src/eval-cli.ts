@@ -27,11 +27,12 @@ async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled;
   try {
     const proba = (texts: string[]) => probabilitiesOf(model, texts);
     const [pv, pt, pc] = [await proba(sets.validation.texts), await proba(sets.test.texts), await proba(sets.crypto.texts)];
+    const testPredicted = pt.map(argmax3);
     return {
       manifest: model.manifest,
       validation: threeClassMetrics(sets.validation.truth, pv.map(argmax3)),
-      test: threeClassMetrics(sets.test.truth, pt.map(argmax3)),
-      testPredicted: pt.map(argmax3),
+      test: threeClassMetrics(sets.test.truth, testPredicted),
+      testPredicted,
       crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], pc),
       ece: { validation: expectedCalibrationError(sets.validation.truth, pv), test: expectedCalibrationError(sets.test.truth, pt) },
     };
