@@ -163,6 +163,7 @@ def train(
     x_val: list[str],
     y_val: np.ndarray,
     teacher: np.ndarray | None,
+    row_weight: np.ndarray | None = None,
 ) -> tuple[torch.nn.Module, list[dict[str, Any]]]:
     torch.manual_seed(args.seed)
     model: torch.nn.Module
@@ -187,7 +188,14 @@ def train(
         ids, mask = encode(tok, [x_train[i] for i in idx])
         logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
         if teacher is None:
-            return loss_fn(logits, torch.from_numpy(y_train[idx]))
+            y = torch.from_numpy(y_train[idx])
+            if row_weight is None:
+                return loss_fn(logits, y)
+            # Collected rows count --extra-weight times a tfns row; normalised as the class-weighted
+            # mean CrossEntropyLoss computes, so with every weight 1 this is the same loss.
+            w = torch.from_numpy(row_weight[idx])
+            ce = torch.nn.functional.cross_entropy(logits, y, weight=loss_fn.weight, reduction="none")
+            return (ce * w).sum() / (loss_fn.weight[y] * w).sum()
         # Labelled rows learn alpha * label + (1 - alpha) * teacher; rows without teacher logits
         # (collected labels, NaN there) from the label only; transfer rows (label -1) from the
         # teacher only. Each group is weighted by its share of the batch.
@@ -325,6 +333,7 @@ def main() -> int:
     )
     # Retraining (npm run train -- --kind transformer): collected labels join training only.
     parser.add_argument("--extra-labels", type=Path, help="CSV with text,label appended to the training split only")
+    parser.add_argument("--extra-weight", type=float, default=1.0, help="loss weight of each --extra-labels row against a tfns row")
     parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the parity fixture (candidates)")
     parser.add_argument(
         "--unpack",
@@ -391,7 +400,13 @@ def main() -> int:
         unpack(args.unpack, fp32_path, state_path)
     elif not args.package_only:
         train_started = time.perf_counter()
-        model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train)
+        row_weight = None
+        if extra is not None and args.extra_weight != 1.0:
+            if teacher_train is not None:
+                raise SystemExit("--extra-weight applies to label-only training, not with --teacher")
+            row_weight = np.ones(len(x_train), dtype=np.float32)
+            row_weight[len(x_train) - extra["used"] :] = args.extra_weight
+        model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight)
         train_seconds = time.perf_counter() - train_started
 
         # Calibration on validation: one temperature, fit by NLL.
@@ -430,7 +445,11 @@ def main() -> int:
                 # Labels from outside the tfns split must show in the manifest's data list and the card.
                 "collectedLabels": None
                 if extra is None
-                else {"source": str(args.extra_labels), **{k: v for k, v in extra.items() if k not in ("clean", "y")}},
+                else {
+                    "source": str(args.extra_labels),
+                    "weight": args.extra_weight,
+                    **{k: v for k, v in extra.items() if k not in ("clean", "y")},
+                },
             },
             "trainStartedToExport": round(time.perf_counter() - started, 1),
         }
