@@ -20,7 +20,7 @@ import { defaultModelDir } from '@barometer/scoring/model';
 import { DEFAULT_SCORING_BATCH } from '@barometer/scoring/config';
 import { loadIngestConfig } from '@barometer/ingest/config';
 import { startLocalKafka } from '@barometer/kafka-local';
-import type { Registry } from '@barometer/runtime/metrics';
+import { readHistogram, type HistogramReading, type Registry } from '@barometer/runtime/metrics';
 import { startStack } from './stack.ts';
 import { startFeedServer } from './test-support.ts';
 import { groupLag, itemFactory, kafkaOf, newProducer, sleep } from './chaos/chaos-support.ts';
@@ -68,16 +68,10 @@ const STAGES = {
   insert: 'barometer_scoring_insert_seconds',
   size: 'barometer_scoring_batch_size',
 } as const;
-type StageTotals = Record<keyof typeof STAGES, { sum: number; count: number }>;
+type StageTotals = Record<keyof typeof STAGES, HistogramReading>;
 
 async function stageTotals(registry: Registry): Promise<StageTotals> {
-  const read = async (name: string) => {
-    const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
-    const total = (suffix: string) =>
-      values.filter((v) => (v as { metricName?: string }).metricName === `${name}${suffix}`).reduce((a, v) => a + v.value, 0);
-    return { sum: total('_sum'), count: total('_count') };
-  };
-  const entries = await Promise.all(Object.entries(STAGES).map(async ([k, name]) => [k, await read(name)] as const));
+  const entries = await Promise.all(Object.entries(STAGES).map(async ([k, name]) => [k, await readHistogram(registry, name)] as const));
   return Object.fromEntries(entries) as StageTotals;
 }
 

@@ -38,3 +38,26 @@ export function gaugeOn<L extends string>(registry: Registry, c: Omit<GaugeConfi
 export function histogramOn<L extends string>(registry: Registry, c: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
   return reuse(registry, c.name, () => new Histogram({ ...c, registers: [registry] }));
 }
+
+/** A histogram's totals over all its label sets: observation count, sum, and cumulative count per bucket bound. */
+export interface HistogramReading {
+  count: number;
+  sum: number;
+  /** Observations ≤ each finite bucket bound (`le`), as Prometheus counts them. */
+  atMost: Map<number, number>;
+}
+
+/** Reads a histogram registered on `registry` (zeros if it is not there): what benches and tests compare. */
+export async function readHistogram(registry: Registry, name: string): Promise<HistogramReading> {
+  const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  // prom-client reports a histogram's series as values named <name>_bucket, _sum and _count.
+  const series = (suffix: string) => values.filter((v) => (v as { metricName?: string }).metricName === `${name}${suffix}`);
+  const total = (suffix: string) => series(suffix).reduce((a, v) => a + v.value, 0);
+  const atMost = new Map<number, number>();
+  for (const v of series('_bucket')) {
+    if (v.labels.le === '+Inf') continue;
+    const le = Number(v.labels.le);
+    atMost.set(le, (atMost.get(le) ?? 0) + v.value);
+  }
+  return { count: total('_count'), sum: total('_sum'), atMost };
+}

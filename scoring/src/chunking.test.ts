@@ -12,7 +12,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pino from 'pino';
 import type { RawItem } from '@barometer/schemas/items';
 import { ensureTopics } from '@barometer/runtime/kafka';
-import { createMetricsRegistry, type Registry } from '@barometer/runtime/metrics';
+import { createMetricsRegistry, readHistogram } from '@barometer/runtime/metrics';
 import { createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { createScoring } from './scoring.ts';
@@ -29,14 +29,6 @@ function rawItem(run: string, i: number, at: Date): RawItem {
     v: 1, id, title: `Bitcoin rallies as funds buy #${i}`, url: null, source: 'test', source_kind: 'rss',
     published_at: at.toISOString(), ingested_at: at.toISOString(), assets: ['BTC'], story_id: id, lang: 'en',
   };
-}
-
-/** The chunk-size histogram: how many chunks, how many items, and how many chunks fell in each bucket. */
-async function chunkSizes(registry: Registry): Promise<{ count: number; sum: number; atMost: Map<number, number> }> {
-  const values = (await registry.getSingleMetric('barometer_scoring_batch_size')?.get())?.values ?? [];
-  const named = (suffix: string) => values.filter((v) => (v as { metricName?: string }).metricName === `barometer_scoring_batch_size${suffix}`);
-  const atMost = new Map(named('_bucket').filter((v) => v.labels.le !== '+Inf').map((v) => [Number(v.labels.le), v.value]));
-  return { count: named('_count')[0]?.value ?? 0, sum: named('_sum')[0]?.value ?? 0, atMost };
 }
 
 describe('chunks across partitions', { skip: brokers.length === 0 ? 'KAFKA_BROKERS not set' : false }, () => {
@@ -99,7 +91,7 @@ describe('chunks across partitions', { skip: brokers.length === 0 ? 'KAFKA_BROKE
         format: 'JSONEachRow',
       });
       const [stored] = await rs.json<{ u: number; n: number }>();
-      return { stored, sizes: await chunkSizes(registry), total: items.length };
+      return { stored, sizes: await readHistogram(registry, 'barometer_scoring_batch_size'), total: items.length };
     } finally {
       await admin.disconnect();
       await scoring.stop();
