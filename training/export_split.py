@@ -1,4 +1,4 @@
-"""Writes the tfns validation and test splits as CSV row numbers, for `npm run eval`.
+"""Writes the tfns validation and test splits, and Surge's held-out half, as CSV row numbers, for `npm run eval`.
 
 Run from the repository root: training/.venv/bin/python training/export_split.py
 
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from text_clean import clean_text
-from train_linear import LABELS, SEED, read_tfns, split_tfns
+from train_linear import LABELS, SEED, read_surge, read_tfns, split_surge, split_tfns
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "tfns-split.json")
+    parser.add_argument("--surge-out", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "surge-split.json")
     args = parser.parse_args()
 
     _, clean, y, stats = read_tfns(args.data_dir)
@@ -50,6 +51,20 @@ def main() -> int:
     }
     args.out.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: validation {len(idx_val)}, test {len(idx_test)}", file=sys.stderr)
+
+    # read_surge keeps every CSV row, so its indexes are the row numbers.
+    _, _, surge_y = read_surge(args.data_dir)
+    surge_train, surge_held_out = split_surge(surge_y)
+    surge = {
+        "source": "surge-crypto/sentiment.csv",
+        "about": "heldOut: [row number (0-based, header excluded), class index in labels order]; trained: the rows train_transformer.py trains on",
+        "labels": LABELS,
+        "seed": SEED,
+        "trained": [int(i) for i in surge_train],
+        "heldOut": [[int(i), int(surge_y[i])] for i in surge_held_out],
+    }
+    args.surge_out.write_text(json.dumps(surge, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {args.surge_out}: trained {len(surge_train)}, held out {len(surge_held_out)}", file=sys.stderr)
     return 0
 
 

@@ -142,23 +142,43 @@ def split_tfns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return idx_train, idx_val, idx_test
 
 
+def split_surge(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Surge's crypto comments, halved, stratified on the label, from the same fixed seed: the
+    transformer trains on the first half (the only crypto labels here) and every model is measured
+    on the second, which nothing trains on. Sorted row indexes into read_surge's rows (its CSV rows)."""
+    train_half, held_out = train_test_split(np.arange(len(y)), test_size=0.5, stratify=y, random_state=SEED)
+    return np.sort(train_half), np.sort(held_out)
+
+
+def surge_training_half(surge_raw: list[str], surge_y: np.ndarray, held_out: set[str]) -> dict[str, Any]:
+    """split_surge's training half as label_rows gives it (cleaned, in row order)."""
+    train_half, _ = split_surge(surge_y)
+    return label_rows([surge_raw[i] for i in train_half], [LABELS[surge_y[i]] for i in train_half], held_out)
+
+
 def read_extra_labels(path: Path, held_out: set[str]) -> dict[str, Any]:
     """Collected labels (text,label CSV, as `npm run train` exports them), cleaned like every text.
     Texts that are in validation or test once cleaned are dropped: a label on a test headline must
     not leak it into training. Empty texts are dropped too."""
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
+    return label_rows([row["text"] for row in rows], [row["label"] for row in rows], held_out)
+
+
+def label_rows(texts: list[str], labels: list[str], held_out: set[str]) -> dict[str, Any]:
+    """Labelled texts joining the training split, cleaned; those in validation or test once cleaned,
+    and empty ones, are dropped and counted."""
     clean_rows, ys, leaked, empty = [], [], 0, 0
-    for row in rows:
-        c = clean_text(row["text"])
+    for text, label in zip(texts, labels, strict=True):
+        c = clean_text(text)
         if not c:
             empty += 1
         elif c in held_out:
             leaked += 1
         else:
             clean_rows.append(c)
-            ys.append(LABELS.index(row["label"]))
-    return {"clean": clean_rows, "y": ys, "rows": len(rows), "used": len(clean_rows),
+            ys.append(LABELS.index(label))
+    return {"clean": clean_rows, "y": ys, "rows": len(texts), "used": len(clean_rows),
             "droppedInHeldOut": leaked, "droppedEmpty": empty,
             "perClass": {label: ys.count(i) for i, label in enumerate(LABELS)}}
 
@@ -273,12 +293,14 @@ def main() -> int:
         "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "linear-parity.json"
     )
     # A fixed default rather than today's date, so that a rerun reproduces the files exactly.
-    parser.add_argument("--version", default="linear-tfidf-2026.11.23")
+    parser.add_argument("--version", default="linear-tfidf-2026.12.02")
     parser.add_argument("--fixture-size", type=int, default=200)
     # Retraining (npm run train, scoring/src/train-cli.ts): collected labels join the training data
     # only; the frozen test split stays exactly the one every model is compared on.
     parser.add_argument("--extra-labels", type=Path, help="CSV with text,label (negative|neutral|positive) appended to training only")
     parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the parity fixture (candidates)")
+    # As train_transformer.py: half of the Surge crypto comments train, the other half (split_surge) is the crypto test.
+    parser.add_argument("--no-surge", action="store_true", help="train on tfns only (the recipe of linear-tfidf-2026.11.23)")
     parser.add_argument("--fixed", action="store_true", help="skip the grid: the shipped features and C (word12+char15, C=8)")
     parser.add_argument("--train-limit", type=int, help="train on the first N rows of the training split only (smoke tests)")
     parser.add_argument("--report", type=Path, help="write data sizes, figures and timings here as JSON")
@@ -294,6 +316,11 @@ def main() -> int:
         idx_train = idx_train[: args.train_limit]
     x_train, x_val, x_test = take(idx_train), take(idx_val), take(idx_test)
     y_train, y_val, y_test = y[idx_train], y[idx_val], y[idx_test]
+    _, surge_held_out = split_surge(surge_y)
+    surge_used = None if args.no_surge else surge_training_half(surge_raw, surge_y, held_out=set(x_val) | set(x_test))
+    if surge_used is not None:
+        x_train = x_train + surge_used["clean"]
+        y_train = np.concatenate([y_train, np.array(surge_used["y"], dtype=y_train.dtype)])
     extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test)) if args.extra_labels else None
     if extra is not None:
         x_train = x_train + extra["clean"]
@@ -326,8 +353,8 @@ def main() -> int:
     final_fit_seconds = time.perf_counter() - fit_started
     test_proba = final.predict_proba(x_test)
     test = three_class_metrics(y_test, test_proba)
-    surge_proba = final.predict_proba(surge_clean)
-    crypto = crypto_metrics(surge_y, surge_proba)
+    surge_proba = final.predict_proba([surge_clean[i] for i in surge_held_out])
+    crypto = crypto_metrics(surge_y[surge_held_out], surge_proba)
 
     model = export_onnx(final)
     model_bytes = model.SerializeToString()
@@ -376,7 +403,13 @@ def main() -> int:
             "test": len(x_test),
             "trainPerClass": {LABELS[i]: int(np.sum(y[idx_train] == i)) for i in range(3)},
         },
-        "surgeCrypto": {"rows": len(surge_raw), "negative": int(np.sum(surge_y == 0)), "positive": int(np.sum(surge_y == 2))},
+        "surgeCrypto": {
+            "rows": len(surge_raw),
+            "negative": int(np.sum(surge_y == 0)),
+            "positive": int(np.sum(surge_y == 2)),
+            "trained": surge_used["used"] if surge_used else 0,
+            "heldOut": len(surge_held_out),
+        },
     }
     manifest = {
         "name": "barometer-sentiment-linear",
@@ -408,7 +441,12 @@ def main() -> int:
                 "name": "Surge AI crypto sentiment",
                 "licence": "MIT",
                 "source": "https://github.com/surge-ai/crypto-sentiment",
-                "use": "evaluation only (negative vs positive)",
+                "use": (
+                    f"training: {surge_used['used']} comments (half, stratified, seed 42); "
+                    f"evaluation: the other {len(surge_held_out)} (negative vs positive), never trained on"
+                )
+                if surge_used
+                else f"evaluation only: {len(surge_held_out)} comments (half, stratified, seed 42; negative vs positive)",
             },
         ],
     }
@@ -492,9 +530,9 @@ not this card.
 ## Intended use and limits
 - Scoring short English headlines in the barometer pipeline; each score row carries the version.
 - It is a bag of n-grams: no negation scope, no sarcasm, no context beyond the text.
-- Trained on finance-news tweets. On crypto Reddit comments it is much weaker (below), and it
-  calls many crypto "good news" items neutral because analyst-headline labels treat adoption,
-  listings and launches as neutral.
+- Trained on finance-news tweets{" and " + str(data_sizes['surgeCrypto']['trained']) + " crypto Reddit comments" if data_sizes['surgeCrypto']['trained'] else ""}. Analyst-headline
+  labels treat adoption, listings and launches as neutral where crypto readers call them good news,
+  so crypto text is its weak spot (below).
 
 ## Data
 - Twitter Financial News Sentiment (zeroshot), train split, MIT licence,
@@ -507,13 +545,14 @@ not this card.
   test {d['test']}. Train per class: {d['trainPerClass']}.
 - Surge AI crypto sentiment, MIT licence, © 2022 Surge AI, <https://github.com/surge-ai/crypto-sentiment>.
   {data_sizes['surgeCrypto']['rows']} Reddit comments ({data_sizes['surgeCrypto']['negative']} negative,
-  {data_sizes['surgeCrypto']['positive']} positive). Evaluation only, never trained on.
+  {data_sizes['surgeCrypto']['positive']} positive), halved, stratified by label, seed 42: {data_sizes['surgeCrypto']['trained']} trained on
+  (with the train split, in the grid and the refit), {data_sizes['surgeCrypto']['heldOut']} held out; crypto figures are on the held-out half.
 
 ## Procedure
 1. Clean every text with `clean_text` (training/text_clean.py, twin of scoring/src/text-clean.ts):
    ASCII lowercase, drop URLs, `$BTC` → `btc`, collapse whitespace.
 2. Grid over features × C, fit on train, choose the best macro-F1 on validation.
-3. Refit the chosen settings on train + validation; evaluate once on test and on Surge.
+3. Refit the chosen settings on train + validation; evaluate once on test and on Surge's held-out half.
 4. Export with skl2onnx; check that onnxruntime reproduces sklearn's probabilities on every
    text (max abs difference here: {parity:.1e}, limit {PARITY_TOLERANCE:g}).
 
@@ -539,7 +578,7 @@ Accuracy {val['accuracy']:.4f}, macro-F1 {val['macroF1']:.4f}.
 
 {fmt_confusion(val['confusion'], LABELS)}
 
-### Crypto: Surge AI Reddit comments ({crypto['n']}, negative vs positive)
+### Crypto: Surge AI Reddit comments, held-out half ({crypto['n']}, negative vs positive)
 - Negative vs positive (argmax over those two probabilities): accuracy
   **{crypto['binaryAccuracy']:.4f}**, macro-F1 **{crypto['binaryMacroF1']:.4f}**.
 - Three-way argmax: {crypto['predictedNeutralShare']:.1%} of comments called neutral; accuracy

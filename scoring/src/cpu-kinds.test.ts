@@ -25,7 +25,23 @@ async function qemuAvailable(): Promise<boolean> {
   }
 }
 
-const Result = z.object({ cases: z.number().int(), worst: z.number(), tolerance: z.number(), modelVersion: z.string() });
+const Result = z.object({
+  cases: z.number().int(),
+  worst: z.number(),
+  worstText: z.string(),
+  over: z.number().int(),
+  labelMismatches: z.number().int(),
+  tolerance: z.number(),
+  modelVersion: z.string(),
+});
+
+// The integer products agree exactly for equal inputs, but the float work feeding each quantizer
+// (layer norm, GELU, softmax) rounds differently per instruction set, and an activation that sits on a
+// step of its fixed uint8 grid can land one code over: a one-step change, not a different product.
+// Measured on minilm-l6-int8-crypto-2026.12.02: 1 of 115 cases at 1.14e-4, the rest within 1e-4. The
+// failure this test exists for, u8 x s8 pair sums saturating with 8-bit weights, moved probabilities by
+// up to 0.26 and flipped 3 of 115 labels (training/experiments/2026-12-01-static-int8.md).
+const CROSS_KIND_TOLERANCE = 1e-3;
 
 test(`the shipped transformer reproduces its training fixture on an emulated AVX2-only CPU (${CPU})`, { timeout: 900_000 }, async (t) => {
   // .ci/run installs qemu-user; a developer machine without it skips, saying so.
@@ -35,7 +51,9 @@ test(`the shipped transformer reproduces its training fixture on an emulated AVX
   const { stdout } = await run(QEMU, ['-cpu', CPU, process.execPath, '--import', 'tsx', cli], { maxBuffer: 1 << 20, timeout: 840_000 });
   const result = Result.parse(JSON.parse(stdout.trim().split('\n').at(-1)!));
   assert.equal(result.cases, fixture.cases.length);
-  // The fixture's own tolerance, the one for the same kind of CPU: the integer products must agree
-  // exactly, and the float work around them (softmax, GELU, layer norm) differs by rounding only.
-  assert.ok(result.worst <= fixture.tolerance, `max |emulated ${CPU} - python| = ${result.worst} (tolerance ${fixture.tolerance})`);
+  assert.equal(result.labelMismatches, 0, `labels differ on ${result.labelMismatches} cases`);
+  assert.ok(
+    result.worst <= CROSS_KIND_TOLERANCE,
+    `max |emulated ${CPU} - python| = ${result.worst} on ${JSON.stringify(result.worstText)} (${result.over} cases over the same-kind ${fixture.tolerance})`,
+  );
 });

@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
-import { parseCsv } from './csv-read.ts';
 import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
 import { renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
 import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
-import { loadFrozenSplit, probabilitiesOf, type Labeled } from './frozen-split.ts';
+import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
 
 // Figures are rounded to 4 places; float32 vs float64 can move an argmax on a near-tie.
@@ -85,15 +84,8 @@ async function main(): Promise<number> {
   });
   const dataDir = values['data-dir'];
   const split = await loadFrozenSplit(dataDir);
-  const surge = parseCsv(await readFile(join(dataDir, 'surge-crypto', 'sentiment.csv'), 'utf8'));
-  const sets = {
-    validation: split.validation,
-    test: split.test,
-    crypto: {
-      texts: surge.map((r) => r['Comment Text'] ?? ''),
-      truth: surge.map((r): ClassIndex => (r.Sentiment === 'Negative' ? 0 : 2)),
-    },
-  };
+  const surge = await loadSurgeHeldOut(dataDir);
+  const sets = { validation: split.validation, test: split.test, crypto: { texts: surge.texts, truth: surge.truth } };
 
   const transformer = await scoreAll(defaultModelDir, sets);
   const linear = await scoreAll(linearModelDir, sets);

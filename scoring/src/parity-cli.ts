@@ -1,9 +1,9 @@
 // `tsx src/parity-cli.ts [MODEL_DIR] [FIXTURE]`: scores a parity fixture through the serving code and
-// prints {"cases", "worst", "tolerance", "modelVersion"} as one JSON line. cpu-kinds.test.ts runs it on
+// prints {"cases", "worst", "worstText", "over", "labelMismatches", "tolerance", "modelVersion"} as one JSON line. cpu-kinds.test.ts runs it on
 // an emulated CPU of another kind.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ParityFixture, worstParityError } from './parity.ts';
+import { ParityFixture, parityReport } from './parity.ts';
 import { defaultModelDir, loadSentimentModel } from './sentiment-model.ts';
 
 async function main(): Promise<void> {
@@ -13,8 +13,8 @@ async function main(): Promise<void> {
   const model = await loadSentimentModel(dir, { intraOpNumThreads: 1 });
   try {
     if (model.version !== fixture.modelVersion) throw new Error(`fixture is for ${fixture.modelVersion}, the model is ${model.version}`);
-    const worst = await worstParityError(model, fixture);
-    process.stdout.write(`${JSON.stringify({ cases: fixture.cases.length, worst, tolerance: fixture.tolerance, modelVersion: model.version })}\n`);
+    const report = await parityReport(model, fixture);
+    process.stdout.write(`${JSON.stringify({ cases: fixture.cases.length, ...report, tolerance: fixture.tolerance, modelVersion: model.version })}\n`);
   } finally {
     await model.close();
   }

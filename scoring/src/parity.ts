@@ -17,20 +17,39 @@ export const ParityFixture = z.object({
 });
 export type ParityFixture = z.infer<typeof ParityFixture>;
 
+export interface ParityReport {
+  /** The largest |serving - training| probability over the fixture's cases. */
+  worst: number;
+  /** The text of the case where it occurs. */
+  worstText: string;
+  /** Cases with any probability off by more than the fixture's tolerance. */
+  over: number;
+  /** Cases whose argmax label differs from training's. */
+  labelMismatches: number;
+}
+
 /**
- * The largest |serving - training| probability over the fixture's cases. A transformer scores each text
- * alone, as its fixture was computed; the linear model is batch-free and scores them in one batch.
+ * Serving against training over the fixture's cases. A transformer scores each text alone, as its
+ * fixture was computed; the linear model is batch-free and scores them in one batch.
  */
-export async function worstParityError(model: SentimentModel, fixture: ParityFixture): Promise<number> {
+export async function parityReport(model: SentimentModel, fixture: ParityFixture): Promise<ParityReport> {
   const texts = fixture.cases.map((c) => c.text);
   const scores = model.manifest.kind === 'transformer' ? await Promise.all(texts.map(async (t) => (await model.scoreBatch([t]))[0]!)) : await model.scoreBatch(texts);
-  let worst = 0;
+  const argmax = (p: readonly number[]) => p.indexOf(Math.max(...p));
+  const report: ParityReport = { worst: 0, worstText: '', over: 0, labelMismatches: 0 };
   fixture.cases.forEach((c, i) => {
     const s = scores[i];
     if (!s) throw new Error(`no score for case ${i}`);
-    fixture.labels.forEach((label, j) => {
-      worst = Math.max(worst, Math.abs(s[label] - (c.probabilities[j] ?? Number.NaN)));
-    });
+    const served = fixture.labels.map((label) => s[label]);
+    const off = Math.max(...served.map((p, j) => Math.abs(p - (c.probabilities[j] ?? Number.NaN))));
+    if (!(off <= report.worst)) Object.assign(report, { worst: off, worstText: c.text });
+    if (!(off <= fixture.tolerance)) report.over += 1;
+    if (argmax(served) !== argmax(c.probabilities)) report.labelMismatches += 1;
   });
-  return worst;
+  return report;
+}
+
+/** The largest |serving - training| probability over the fixture's cases. */
+export async function worstParityError(model: SentimentModel, fixture: ParityFixture): Promise<number> {
+  return (await parityReport(model, fixture)).worst;
 }

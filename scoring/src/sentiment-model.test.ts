@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { hasInt8DotProduct } from './cpu.ts';
+import { cryptoMetrics } from './eval-metrics.ts';
+import { defaultDataDir, loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
 import { ModelManifest } from './model-manifest.ts';
 import { ParityFixture, worstParityError } from './parity.ts';
 import {
@@ -209,6 +211,16 @@ for (const shipped of SHIPPED) {
       const [s] = await model.scoreBatch(['Exchange hacked, token plunges 40% as withdrawals halted']);
       assert.ok(s);
       assert.equal(labelOf(s), 'negative');
+    });
+
+    test('reads the polarity of crypto comments it never trained on (Surge held-out half)', async () => {
+      // Headline labels alone left crypto posts "neutral" (82-90 % of these comments, both models);
+      // both now train on the other half. The floors sit below what each shipped model scores.
+      const surge = await loadSurgeHeldOut(defaultDataDir);
+      assert.equal(surge.texts.length, 281);
+      const m = cryptoMetrics(surge.truth as (0 | 2)[], await probabilitiesOf(model, surge.texts));
+      assert.ok(m.binaryMacroF1 >= 0.72, `negative-vs-positive macro-F1 ${m.binaryMacroF1}`);
+      assert.ok(m.predictedNeutralShare <= 0.25, `called neutral: ${m.predictedNeutralShare}`);
     });
 
     test('an empty batch returns no scores', async () => {
