@@ -53,17 +53,19 @@ def main() -> int:
     print(f"wrote {args.out}: validation {len(idx_val)}, test {len(idx_test)}", file=sys.stderr)
 
     # read_surge keeps every CSV row, so its indexes are the row numbers.
-    _, _, surge_y = read_surge(args.data_dir)
+    surge_raw, _, surge_y = read_surge(args.data_dir)
     surge_train, surge_held_out = split_surge(surge_y)
     surge = {
         "source": "surge-crypto/sentiment.csv",
-        "about": "heldOut: [row number (0-based, header excluded), class index in labels order]; trained: the rows train_transformer.py trains on",
+        "about": "heldOut: [row number (0-based, header excluded), class index in labels order, raw text]; trained: the row numbers the trainers train on",
+        # The texts travel with the split so that the tests need no data directory.
+        "licence": "MIT, Copyright (c) 2022 Surge AI: LICENSE.surge-crypto beside this file; https://github.com/surge-ai/crypto-sentiment",
         "labels": LABELS,
         "seed": SEED,
         "trained": [int(i) for i in surge_train],
-        "heldOut": [[int(i), int(surge_y[i])] for i in surge_held_out],
+        "heldOut": [[int(i), int(surge_y[i]), surge_raw[i]] for i in surge_held_out],
     }
-    args.surge_out.write_text(json.dumps(surge, separators=(",", ":")) + "\n", encoding="utf-8")
+    args.surge_out.write_text(json.dumps(surge, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.surge_out}: trained {len(surge_train)}, held out {len(surge_held_out)}", file=sys.stderr)
     return 0
 

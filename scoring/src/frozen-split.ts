@@ -52,25 +52,30 @@ export async function loadFrozenSplit(dataDir: string): Promise<FrozenSplit> {
 const SurgeSplit = z.object({
   source: z.literal('surge-crypto/sentiment.csv'),
   trained: z.array(z.number().int().nonnegative()),
-  heldOut: z.array(z.tuple([z.number().int().nonnegative(), z.union([z.literal(0), z.literal(2)])])),
+  heldOut: z.array(z.tuple([z.number().int().nonnegative(), z.union([z.literal(0), z.literal(2)]), z.string()])),
 });
 
 /**
- * The half of the Surge crypto comments that no model trains on (fixtures/surge-split.json, also
- * written by training/export_split.py): negative and positive only. The transformer trains on the
- * other half, so figures over all 562 comments would count comments it has seen.
+ * The half of the Surge crypto comments that no model trains on (fixtures/surge-split.json, written by
+ * training/export_split.py with the texts, MIT-licensed: LICENSE.surge-crypto): negative and positive only.
+ * The models train on the other half, so figures over all 562 comments would count comments they have
+ * seen. With a data directory, each text is checked against its row in the CSV.
  */
-export async function loadSurgeHeldOut(dataDir: string): Promise<Labeled & { trained: number }> {
+export async function loadSurgeHeldOut(dataDir?: string): Promise<Labeled> {
   const split = SurgeSplit.parse(JSON.parse(await readFile(new URL('./fixtures/surge-split.json', import.meta.url), 'utf8')));
-  const rows = parseCsv(await readFile(join(dataDir, split.source), 'utf8'));
-  const overlap = split.heldOut.filter(([r]) => split.trained.includes(r));
+  const trained = new Set(split.trained);
+  const overlap = split.heldOut.filter(([r]) => trained.has(r));
   if (overlap.length > 0) throw new Error(`surge-split.json holds out ${overlap.length} rows it also trains on`);
-  const texts = split.heldOut.map(([r, label]) => {
-    const row = rows[r];
-    if (!row || (row.Sentiment === 'Negative' ? 0 : 2) !== label) throw new Error(`${split.source} row ${r} does not match the split file; rerun training/export_split.py`);
-    return row['Comment Text'] ?? '';
-  });
-  return { texts, truth: split.heldOut.map(([, label]) => label), trained: split.trained.length };
+  if (dataDir !== undefined) {
+    const rows = parseCsv(await readFile(join(dataDir, split.source), 'utf8'));
+    for (const [r, label, text] of split.heldOut) {
+      const row = rows[r];
+      if (!row || row['Comment Text'] !== text || (row.Sentiment === 'Negative' ? 0 : 2) !== label) {
+        throw new Error(`${split.source} row ${r} does not match surge-split.json; rerun training/export_split.py`);
+      }
+    }
+  }
+  return { texts: split.heldOut.map(([, , text]) => text), truth: split.heldOut.map(([, label]) => label) };
 }
 
 /** Probabilities in label order, scored in batches of 128 through the serving path. */

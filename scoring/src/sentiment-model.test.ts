@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { hasInt8DotProduct } from './cpu.ts';
 import { cryptoMetrics } from './eval-metrics.ts';
-import { defaultDataDir, loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
+import { loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
 import { ModelManifest } from './model-manifest.ts';
 import { ParityFixture, worstParityError } from './parity.ts';
 import {
@@ -216,7 +216,7 @@ for (const shipped of SHIPPED) {
     test('reads the polarity of crypto comments it never trained on (Surge held-out half)', async () => {
       // Headline labels alone left crypto posts "neutral" (82-90 % of these comments, both models);
       // both now train on the other half. The floors sit below what each shipped model scores.
-      const surge = await loadSurgeHeldOut(defaultDataDir);
+      const surge = await loadSurgeHeldOut();
       assert.equal(surge.texts.length, 281);
       const m = cryptoMetrics(surge.truth as (0 | 2)[], await probabilitiesOf(model, surge.texts));
       assert.ok(m.binaryMacroF1 >= 0.72, `negative-vs-positive macro-F1 ${m.binaryMacroF1}`);
