@@ -107,7 +107,7 @@ test('output is sorted, unique and upper case', () => {
   assert.deepEqual(tagAssets('bitcoin BTC $btc Bitcoin ₿ ethereum'), ['BTC', 'ETH']);
 });
 
-test('the finance-news tweets: crypto tags only where crypto is named', () => {
+test('the finance-news tweets: crypto tags only where crypto is named', (t) => {
   // 9.5k real finance tweets (shared/data/tfns): mostly equities, so a crypto tag is rare and must
   // come from a crypto word. Its cost per item is a benchmark figure (`npm run bench -w @barometer/ingest`).
   const path = new URL('../../../shared/data/tfns/train.csv', import.meta.url);
@@ -115,7 +115,8 @@ test('the finance-news tweets: crypto tags only where crypto is named', () => {
   try {
     csv = readFileSync(path, 'utf8');
   } catch {
-    return; // the shared data is not part of every checkout
+    t.skip('shared/data/tfns is not beside this checkout');
+    return;
   }
   const texts = csv.split('\n').slice(1).filter(Boolean);
   const cryptoWord = /bitcoin|btc|ethereum|ether|crypto|coin|token|blockchain|solana|xrp|ripple|doge|cardano|binance|\$[a-z]{2,5}\b/i;
