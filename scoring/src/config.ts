@@ -23,6 +23,9 @@ export const ScoringConfig = CommonConfig.extend({
   /** `npm run train`: how far below the live model a candidate may fall, on macro-F1 and on each
    *  class's recall, and still be promoted. */
   BAROMETER_GATE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.01),
+  /** `npm run train`: the same for negative-vs-positive macro-F1 on the Surge crypto comments no model
+   *  trains on; wider, because 281 comments move a model's figure by about ±4 points. */
+  BAROMETER_GATE_CRYPTO_TOLERANCE: z.coerce.number().min(0).max(1).default(0.03),
   /** `npm run train`: collected labels from this export (CSV or JSONL with text) instead of ClickHouse. */
   BAROMETER_LABELS_FILE: z.string().min(1).optional(),
   /** Port of the /metrics and /healthz server when scoring runs on its own. */

@@ -1,4 +1,5 @@
-// The gate on figures alone: worse refused, better promoted, one class's recall regression refused.
+// The gate on figures alone: worse refused, better promoted, one class's recall regression refused,
+// crypto held to its own tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyGate, type GateFigures } from './model-gate.ts';
@@ -28,4 +29,19 @@ test('one class losing recall is refused even when macro-F1 improves', () => {
   const r = applyGate({ version: 'c', macroF1: 0.79, recall: { negative: 0.8, neutral: 0.86, positive: 0.8 } }, live, 0.01);
   assert.equal(r.promote, false);
   assert.deepEqual(r.reasons, ['neutral recall 0.8600 < live 0.8900 − 0.01']);
+});
+
+test('a crypto regression beyond its tolerance is refused even when the headline figures hold', () => {
+  const c: GateFigures = { ...live, version: 'c', cryptoMacroF1: 0.8 };
+  const r = applyGate(c, { ...live, cryptoMacroF1: 0.85 }, 0.01, 0.03);
+  assert.equal(r.promote, false);
+  assert.deepEqual(r.reasons, ['crypto macro-F1 0.8000 < live 0.8500 − 0.03']);
+  assert.equal(r.cryptoTolerance, 0.03);
+});
+
+test('crypto within its tolerance passes; a record without crypto figures is gated on the headlines alone', () => {
+  assert.equal(applyGate({ ...live, version: 'c', cryptoMacroF1: 0.83 }, { ...live, cryptoMacroF1: 0.85 }, 0.01, 0.03).promote, true);
+  const old = applyGate({ ...live, version: 'c' }, { ...live, cryptoMacroF1: 0.85 }, 0.01, 0.03);
+  assert.equal(old.promote, true);
+  assert.equal(old.cryptoTolerance, undefined);
 });

@@ -35,7 +35,7 @@ describe('retraining (npm run train)', { skip: existsSync(python) ? false : 'tra
       // A label on a frozen-test headline must never reach training.
       { id: 'd'.repeat(32), text: testHeadline, label: 'neutral' as const },
     ].map((l) => ({ ...l, annotator: 'tester', labeled_at: at, origin: 'ui' as const }));
-    const common = { modelsDir, defaultLiveDir: linearModelDir, dataDir: defaultDataDir, labels, kind: 'linear' as const, tolerance: 0.01, mode: 'promote' as const, fixed: true, python, onTrainerOutput: () => {} };
+    const common = { modelsDir, defaultLiveDir: linearModelDir, dataDir: defaultDataDir, labels, kind: 'linear' as const, tolerance: 0.01, cryptoTolerance: 0.03, mode: 'promote' as const, fixed: true, python, onTrainerOutput: () => {} };
 
     // 300 training rows against the shipped linear model (~0.76 macro-F1): clearly worse.
     const worse = await retrain({ ...common, trainLimit: 300, now: new Date('2026-11-23T10:00:00Z') });
@@ -44,6 +44,10 @@ describe('retraining (npm run train)', { skip: existsSync(python) ? false : 'tra
     assert.equal(await readLivePointer(livePointerPath(modelsDir)), undefined, 'live.json untouched');
     const onDisk = Decision.parse(JSON.parse(await readFile(join(worse.candidateDir, 'decision.json'), 'utf8')));
     assert.equal(onDisk.gate.candidate.macroF1, worse.gate.candidate.macroF1);
+    // Crypto is gated too: both models scored on the Surge held-out half.
+    assert.equal(onDisk.gate.cryptoTolerance, 0.03);
+    assert.ok(onDisk.gate.candidate.cryptoMacroF1 !== undefined && onDisk.gate.live.cryptoMacroF1 !== undefined);
+    assert.match(await readFile(join(worse.candidateDir, 'MODEL_CARD.md'), 'utf8'), /\| crypto macro-F1 \(Surge held-out, neg vs pos\) \| 0\.\d{4} \|/);
     assert.match(await readFile(join(worse.candidateDir, 'MODEL_CARD.md'), 'utf8'), /## Promotion gate[\s\S]*\*\*refused\*\*/);
     const sizes = worse.dataSizes as { tfns: { train: number; test: number }; collectedLabels: { used: number; droppedInHeldOut: number } };
     assert.deepEqual([sizes.tfns.train, sizes.tfns.test], [300, 944]);

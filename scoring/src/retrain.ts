@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { LabeledText } from '@barometer/schemas/api';
 import { parseCsv } from '@barometer/analytics/labeling';
 import { applyGate, gateFiguresOf, GateResult } from './model-gate.ts';
-import { loadFrozenSplit, metricsOn } from './frozen-split.ts';
+import { cryptoMetrics } from './eval-metrics.ts';
+import { loadFrozenSplit, loadSurgeHeldOut, metricsOn, probabilitiesOf } from './frozen-split.ts';
 import { readLivePointer, writeLivePointer, livePointerPath, resolvePointerDir } from './live-pointer.ts';
 import { loadSentimentModel } from './sentiment-model.ts';
 
@@ -26,6 +27,8 @@ export interface RetrainOptions {
   labels: readonly LabeledText[];
   kind: 'linear' | 'transformer';
   tolerance: number;
+  /** The same for negative-vs-positive macro-F1 on the Surge held-out half (a smaller, noisier set). */
+  cryptoTolerance: number;
   /** promote: move live.json on a pass; shadow: point live.json's shadow at it; evaluate: record only. */
   mode: 'promote' | 'shadow' | 'evaluate';
   python?: string;
@@ -129,13 +132,15 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
   const pointer = await readLivePointer(pointerPath);
   const liveDir = pointer ? resolvePointerDir(pointerPath, pointer.modelDir) : o.defaultLiveDir;
 
-  // Both models on the same frozen test split through the same serving code: figures comparable.
+  // Both models on the same frozen test split and Surge half through the same serving code: figures comparable.
   const evalStarted = performance.now();
   const { test } = await loadFrozenSplit(o.dataDir);
+  const surge = await loadSurgeHeldOut(o.dataDir);
   const figures = async (dir: string) => {
     const model = await loadSentimentModel(dir);
     try {
-      return gateFiguresOf(model.version, await metricsOn(model, test));
+      const crypto = cryptoMetrics(surge.truth as (0 | 2)[], await probabilitiesOf(model, surge.texts));
+      return gateFiguresOf(model.version, await metricsOn(model, test), crypto);
     } finally {
       await model.close();
     }
@@ -143,7 +148,7 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
   const candidate = await figures(candidateDir);
   const live = await figures(liveDir);
   const evaluateSeconds = (performance.now() - evalStarted) / 1000;
-  const gate = applyGate(candidate, live, o.tolerance);
+  const gate = applyGate(candidate, live, o.tolerance, o.cryptoTolerance);
 
   let action: Decision['action'] = gate.promote ? 'recorded' : 'refused';
   const rel = relative(o.modelsDir, candidateDir);
@@ -193,7 +198,7 @@ export function decisionSection(d: Decision): string {
     '',
     `## Promotion gate (${basename(d.candidateDir)})`,
     '',
-    `Frozen tfns test split, tolerance ${d.gate.tolerance}: **${d.gate.promote ? 'passed' : 'refused'}** → ${d.action}.`,
+    `Frozen tfns test split, tolerance ${d.gate.tolerance}${d.gate.cryptoTolerance !== undefined ? `; Surge held-out half, tolerance ${d.gate.cryptoTolerance}` : ''}: **${d.gate.promote ? 'passed' : 'refused'}** → ${d.action}.`,
     `Collected labels: ${d.labels.collected} (${d.labels.items} items used, ${d.labels.conflicting} tied). Training ${d.seconds.train} s, evaluation ${d.seconds.evaluate} s.`,
     '',
     `| figure | candidate (${candidate.version}) | live (${live.version}) | Δ |`,
@@ -202,6 +207,7 @@ export function decisionSection(d: Decision): string {
     row('negative recall', candidate.recall.negative, live.recall.negative),
     row('neutral recall', candidate.recall.neutral, live.recall.neutral),
     row('positive recall', candidate.recall.positive, live.recall.positive),
+    ...(candidate.cryptoMacroF1 !== undefined && live.cryptoMacroF1 !== undefined ? [row('crypto macro-F1 (Surge held-out, neg vs pos)', candidate.cryptoMacroF1, live.cryptoMacroF1)] : []),
     ...(d.gate.reasons.length ? ['', ...d.gate.reasons.map((r) => `- ${r}`)] : []),
     '',
   ].join('\n');

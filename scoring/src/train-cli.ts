@@ -62,6 +62,7 @@ async function main(): Promise<number> {
     kind,
     mode,
     tolerance: config.BAROMETER_GATE_TOLERANCE,
+    cryptoTolerance: config.BAROMETER_GATE_CRYPTO_TOLERANCE,
     fixed: values.fixed,
     ...(values['train-limit'] ? { trainLimit: Number(values['train-limit']) } : {}),
   });
