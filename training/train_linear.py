@@ -143,9 +143,9 @@ def split_tfns(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def split_surge(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Surge's crypto comments, halved, stratified on the label, from the same fixed seed: the
-    transformer trains on the first half (the only crypto labels here) and every model is measured
-    on the second, which nothing trains on. Sorted row indexes into read_surge's rows (its CSV rows)."""
+    """Surge's crypto comments, halved, stratified on the label, from the same fixed seed: both
+    trainers take the first half (the only crypto labels here) and every model is measured on the
+    second, which nothing trains on. Sorted row indexes into read_surge's rows (its CSV rows)."""
     train_half, held_out = train_test_split(np.arange(len(y)), test_size=0.5, stratify=y, random_state=SEED)
     return np.sort(train_half), np.sort(held_out)
 

@@ -12,16 +12,22 @@ import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, thr
 import { renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
 import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
-import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled } from './frozen-split.ts';
+import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled, type SurgeHeldOut } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
 
 // Figures are rounded to 4 places; float32 vs float64 can move an argmax on a near-tie.
 const DRIFT_TOLERANCE = 0.005;
 
 
+interface EvalSets {
+  validation: Labeled;
+  test: Labeled;
+  crypto: SurgeHeldOut;
+}
+
 type Scored<E> = E & { testPredicted: ClassIndex[] };
 
-async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Promise<Scored<ModelEvaluation>> {
+async function scoreAll(dir: string, sets: EvalSets): Promise<Scored<ModelEvaluation>> {
   const model = await loadSentimentModel(dir);
   try {
     const proba = (texts: string[]) => probabilitiesOf(model, texts);
@@ -32,7 +38,7 @@ async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled;
       validation: threeClassMetrics(sets.validation.truth, pv.map(argmax3)),
       test: threeClassMetrics(sets.test.truth, testPredicted),
       testPredicted,
-      crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], pc),
+      crypto: cryptoMetrics(sets.crypto.truth, pc),
       ece: { validation: expectedCalibrationError(sets.validation.truth, pv), test: expectedCalibrationError(sets.test.truth, pt) },
     };
   } finally {
@@ -41,7 +47,7 @@ async function scoreAll(dir: string, sets: { validation: Labeled; test: Labeled;
 }
 
 // npm `sentiment` (AFINN-165 word list): score > 0 positive, < 0 negative, 0 neutral.
-function lexiconEvaluation(sets: { validation: Labeled; test: Labeled; crypto: Labeled }): Scored<Evaluation> {
+function lexiconEvaluation(sets: EvalSets): Scored<Evaluation> {
   const analyzer = new Sentiment();
   const predict = (texts: string[]) => texts.map((t): ClassIndex => {
     const score = analyzer.analyze(t).score;
@@ -53,7 +59,7 @@ function lexiconEvaluation(sets: { validation: Labeled; test: Labeled; crypto: L
     validation: threeClassMetrics(sets.validation.truth, predict(sets.validation.texts)),
     test: threeClassMetrics(sets.test.truth, testPredicted),
     testPredicted,
-    crypto: cryptoMetrics(sets.crypto.truth as (0 | 2)[], predict(sets.crypto.texts).map(oneHot)),
+    crypto: cryptoMetrics(sets.crypto.truth, predict(sets.crypto.texts).map(oneHot)),
   };
 }
 
@@ -85,7 +91,7 @@ async function main(): Promise<number> {
   const dataDir = values['data-dir'];
   const split = await loadFrozenSplit(dataDir);
   const surge = await loadSurgeHeldOut(dataDir);
-  const sets = { validation: split.validation, test: split.test, crypto: { texts: surge.texts, truth: surge.truth } };
+  const sets: EvalSets = { validation: split.validation, test: split.test, crypto: surge };
 
   const transformer = await scoreAll(defaultModelDir, sets);
   const linear = await scoreAll(linearModelDir, sets);

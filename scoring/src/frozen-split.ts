@@ -49,6 +49,12 @@ export async function loadFrozenSplit(dataDir: string): Promise<FrozenSplit> {
   return { validation: pick(split.validation), test: pick(split.test), stats: split.stats };
 }
 
+/** Crypto comments: negative (0) or positive (2) only. */
+export interface SurgeHeldOut {
+  texts: string[];
+  truth: (0 | 2)[];
+}
+
 const SurgeSplit = z.object({
   source: z.literal('surge-crypto/sentiment.csv'),
   trained: z.array(z.number().int().nonnegative()),
@@ -61,7 +67,7 @@ const SurgeSplit = z.object({
  * The models train on the other half, so figures over all 562 comments would count comments they have
  * seen. With a data directory, each text is checked against its row in the CSV.
  */
-export async function loadSurgeHeldOut(dataDir?: string): Promise<Labeled> {
+export async function loadSurgeHeldOut(dataDir?: string): Promise<SurgeHeldOut> {
   const split = SurgeSplit.parse(JSON.parse(await readFile(new URL('./fixtures/surge-split.json', import.meta.url), 'utf8')));
   const trained = new Set(split.trained);
   const overlap = split.heldOut.filter(([r]) => trained.has(r));

@@ -139,7 +139,7 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
   const figures = async (dir: string) => {
     const model = await loadSentimentModel(dir);
     try {
-      const crypto = cryptoMetrics(surge.truth as (0 | 2)[], await probabilitiesOf(model, surge.texts));
+      const crypto = cryptoMetrics(surge.truth, await probabilitiesOf(model, surge.texts));
       return gateFiguresOf(model.version, await metricsOn(model, test), crypto);
     } finally {
       await model.close();
