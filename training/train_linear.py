@@ -150,10 +150,26 @@ def split_surge(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(train_half), np.sort(held_out)
 
 
-def surge_training_half(surge_raw: list[str], surge_y: np.ndarray, held_out: set[str]) -> dict[str, Any]:
-    """split_surge's training half as label_rows gives it (cleaned, in row order)."""
-    train_half, _ = split_surge(surge_y)
-    return label_rows([surge_raw[i] for i in train_half], [LABELS[surge_y[i]] for i in train_half], held_out)
+def surge_halves(surge_raw: list[str], surge_y: np.ndarray, held_out: set[str]) -> tuple[dict[str, Any], np.ndarray]:
+    """split_surge's training half as label_rows gives it (cleaned, in row order), and the held-out
+    half's row indexes."""
+    train_half, held_out_half = split_surge(surge_y)
+    rows = label_rows([surge_raw[i] for i in train_half], [LABELS[surge_y[i]] for i in train_half], held_out)
+    return rows, held_out_half
+
+
+def surge_data_entry(trained: dict[str, Any] | None, held_out: int, weight: float | None = None) -> dict[str, str]:
+    """The manifest's data entry for Surge: what was trained on (None: nothing) and what held out."""
+    loss = f"; loss weight {weight}" if weight is not None else ""
+    return {
+        "name": "Surge AI crypto sentiment",
+        "licence": "MIT",
+        "source": "https://github.com/surge-ai/crypto-sentiment",
+        "use": f"training: {trained['used']} comments (half, stratified, seed 42{loss}); "
+        f"evaluation: the other {held_out} (negative vs positive), never trained on"
+        if trained
+        else f"evaluation only: {held_out} comments (half, stratified, seed 42; negative vs positive)",
+    }
 
 
 def read_extra_labels(path: Path, held_out: set[str]) -> dict[str, Any]:
@@ -316,8 +332,9 @@ def main() -> int:
         idx_train = idx_train[: args.train_limit]
     x_train, x_val, x_test = take(idx_train), take(idx_val), take(idx_test)
     y_train, y_val, y_test = y[idx_train], y[idx_val], y[idx_test]
-    _, surge_held_out = split_surge(surge_y)
-    surge_used = None if args.no_surge else surge_training_half(surge_raw, surge_y, held_out=set(x_val) | set(x_test))
+    surge_used, surge_held_out = surge_halves(surge_raw, surge_y, held_out=set(x_val) | set(x_test))
+    if args.no_surge:
+        surge_used = None
     if surge_used is not None:
         x_train = x_train + surge_used["clean"]
         y_train = np.concatenate([y_train, np.array(surge_used["y"], dtype=y_train.dtype)])
@@ -437,17 +454,7 @@ def main() -> int:
                 "source": "https://huggingface.co/datasets/zeroshot/twitter-financial-news-sentiment",
                 "use": "train / validation / test (80/10/10 stratified, seed 42)",
             },
-            {
-                "name": "Surge AI crypto sentiment",
-                "licence": "MIT",
-                "source": "https://github.com/surge-ai/crypto-sentiment",
-                "use": (
-                    f"training: {surge_used['used']} comments (half, stratified, seed 42); "
-                    f"evaluation: the other {len(surge_held_out)} (negative vs positive), never trained on"
-                )
-                if surge_used
-                else f"evaluation only: {len(surge_held_out)} comments (half, stratified, seed 42; negative vs positive)",
-            },
+            surge_data_entry(surge_used, len(surge_held_out)),
         ],
     }
 

@@ -47,9 +47,9 @@ from train_linear import (
     read_extra_labels,
     read_surge,
     read_tfns,
-    split_surge,
     split_tfns,
-    surge_training_half,
+    surge_data_entry,
+    surge_halves,
     three_class_metrics,
 )
 
@@ -378,21 +378,22 @@ def main() -> int:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     y_tfns_train = y_train  # before any Surge or collected rows join
-    _, surge_held_out = split_surge(surge_y)
-    # Segments of x_train after the tfns rows, each with its loss weight: (name, rows, weight).
-    segments: list[tuple[str, int, float]] = []
-    surge_used = None if args.no_surge else surge_training_half(surge_raw, surge_y, held_out=set(x_val) | set(x_test))
+    # Segments of x_train after the tfns rows, each with its loss weight: (rows, weight).
+    segments: list[tuple[int, float]] = []
+    surge_used, surge_held_out = surge_halves(surge_raw, surge_y, held_out=set(x_val) | set(x_test))
+    if args.no_surge:
+        surge_used = None
     if surge_used is not None:
         x_train = x_train + surge_used["clean"]
         y_train = np.concatenate([y_train, np.array(surge_used["y"], dtype=y_train.dtype)])
-        segments.append(("surge", surge_used["used"], args.surge_weight))
+        segments.append((surge_used["used"], args.surge_weight))
         print(f"Surge training half: {surge_used['used']} used of {surge_used['rows']}", file=sys.stderr)
     extra = None
     if args.extra_labels:
         extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test))
         x_train = x_train + extra["clean"]
         y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
-        segments.append(("collected", extra["used"], args.extra_weight))
+        segments.append((extra["used"], args.extra_weight))
         print(f"collected labels: {extra['used']} used of {extra['rows']}", file=sys.stderr)
 
     if args.transfer and not args.teacher:
@@ -430,12 +431,12 @@ def main() -> int:
     elif not args.package_only:
         train_started = time.perf_counter()
         row_weight = None
-        if any(w != 1.0 for _, _, w in segments):
+        if any(w != 1.0 for _, w in segments):
             if teacher_train is not None:
                 raise SystemExit("--extra-weight and --surge-weight apply to label-only training, not with --teacher")
             row_weight = np.ones(len(x_train), dtype=np.float32)
-            start = len(x_train) - sum(n for _, n, _ in segments)  # the segments follow the tfns rows
-            for _, n, w in segments:
+            start = len(x_train) - sum(n for n, _ in segments)  # the segments follow the tfns rows
+            for n, w in segments:
                 row_weight[start : start + n] = w
                 start += n
         model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight)
@@ -623,17 +624,7 @@ def main() -> int:
                 "source": "https://huggingface.co/datasets/zeroshot/twitter-financial-news-sentiment",
                 "use": "train / validation / test (80/10/10 stratified, seed 42; validation picks the epoch and the temperature)",
             },
-            {
-                "name": "Surge AI crypto sentiment",
-                "licence": "MIT",
-                "source": "https://github.com/surge-ai/crypto-sentiment",
-                "use": (
-                    f"training: {surge_training['used']} comments (half, stratified, seed 42; loss weight {surge_training['weight']}); "
-                    f"evaluation: the other {len(surge_held_out)} (negative vs positive), never trained on"
-                )
-                if surge_training
-                else f"evaluation only: {len(surge_held_out)} comments (half, stratified, seed 42; negative vs positive)",
-            },
+            surge_data_entry(surge_training, len(surge_held_out), surge_training["weight"] if surge_training else None),
         ]
         + (
             []
