@@ -267,6 +267,10 @@ def export_onnx(pipe: Pipeline) -> onnx.ModelProto:
     # Only what determines the graph goes in, so reruns produce byte-identical files.
     model.producer_version = skl2onnx.__version__
     model.doc_string = ""
+    # skl2onnx lists the opset domains in set order, which follows Python's per-process string hashing.
+    opsets = sorted(model.opset_import, key=lambda o: o.domain)
+    del model.opset_import[:]
+    model.opset_import.extend(opsets)
     outputs = [o.name for o in model.graph.output]
     if ONNX_OUTPUT not in outputs:
         raise SystemExit(f"exported graph has outputs {outputs}, expected {ONNX_OUTPUT!r}")
