@@ -154,10 +154,15 @@ are BERT/RoBERTa-base models (110-125M parameters). This model is fine-tuned on 
 training took ${String(timing.train ?? '?')} s on two CPU cores. Tried and not shipped (training/experiments/2026-11-23-distillation.md):
 averaging in the linear model's probabilities (validation 0.8228 → at best 0.8241); a base-size teacher,
 all-mpnet-base-v2 (\`training/train_teacher.py\`, top 6 of 12 layers fine-tuned, 48 min on two cores), which
-reaches the target (validation 0.8482, test 0.8559) but its int8 graph ran 6.5× slower than the student's of the time, both MatMulNBits; and a
+reaches the target (validation 0.8482, test 0.8559) but its int8 graph ran 6.5× slower than the student's of the time, both MatMulNBits
+(4.4× slower in the static int8 format shipped now); and a
 student distilled from it with mean pooling (validation 0.8166, test 0.8091: no better than the [CLS] model of the time);
 and a [CLS] student distilled with 17,594 more texts, made from the training headlines and labelled by the teacher
-(validation 0.8034, test 0.8212, test ECE 0.038: lower on validation, the selection rule, so not shipped).
+(validation 0.8034, test 0.8212, test ECE 0.038: lower on validation, the selection rule, so not shipped);
+and a wider student at about this one's cost, all-mpnet-base-v2 cut to its first 4 layers and fine-tuned in full
+(validation 0.8223, test 0.8061 in fp32, no better than MiniLM-L6, while its int8 graph ran at 0.57-0.66× this one's speed);
+and this recipe at half and at twice its learning rate (int8 validation 0.7920 and 0.7989: no better;
+both in training/experiments/2026-12-02-wider-student.md).
 Next: real unlabelled headlines as transfer text (what the ingesters collect), or a teacher fine-tuned in
 full on a larger machine.`;
   }
