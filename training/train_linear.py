@@ -172,6 +172,11 @@ def surge_data_entry(trained: dict[str, Any] | None, held_out: int, weight: floa
     }
 
 
+def with_rows(x: list[str], y: np.ndarray, rows: dict[str, Any]) -> tuple[list[str], np.ndarray]:
+    """The training split with label_rows' texts and classes appended after it (both trainers)."""
+    return x + rows["clean"], np.concatenate([y, np.array(rows["y"], dtype=y.dtype)])
+
+
 def read_extra_labels(path: Path, held_out: set[str]) -> dict[str, Any]:
     """Collected labels (text,label CSV, as `npm run train` exports them), cleaned like every text.
     Texts that are in validation or test once cleaned are dropped: a label on a test headline must
@@ -340,12 +345,10 @@ def main() -> int:
     if args.no_surge:
         surge_used = None
     if surge_used is not None:
-        x_train = x_train + surge_used["clean"]
-        y_train = np.concatenate([y_train, np.array(surge_used["y"], dtype=y_train.dtype)])
+        x_train, y_train = with_rows(x_train, y_train, surge_used)
     extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test)) if args.extra_labels else None
     if extra is not None:
-        x_train = x_train + extra["clean"]
-        y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
+        x_train, y_train = with_rows(x_train, y_train, extra)
 
     # Model selection on the validation split only; the test split is read once, at the end.
     grid: list[dict[str, Any]] = []

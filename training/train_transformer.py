@@ -51,6 +51,7 @@ from train_linear import (
     surge_data_entry,
     surge_halves,
     three_class_metrics,
+    with_rows,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -384,15 +385,13 @@ def main() -> int:
     if args.no_surge:
         surge_used = None
     if surge_used is not None:
-        x_train = x_train + surge_used["clean"]
-        y_train = np.concatenate([y_train, np.array(surge_used["y"], dtype=y_train.dtype)])
+        x_train, y_train = with_rows(x_train, y_train, surge_used)
         segments.append((surge_used["used"], args.surge_weight))
         print(f"Surge training half: {surge_used['used']} used of {surge_used['rows']}", file=sys.stderr)
     extra = None
     if args.extra_labels:
         extra = read_extra_labels(args.extra_labels, held_out=set(x_val) | set(x_test))
-        x_train = x_train + extra["clean"]
-        y_train = np.concatenate([y_train, np.array(extra["y"], dtype=y_train.dtype)])
+        x_train, y_train = with_rows(x_train, y_train, extra)
         segments.append((extra["used"], args.extra_weight))
         print(f"collected labels: {extra['used']} used of {extra['rows']}", file=sys.stderr)
 
