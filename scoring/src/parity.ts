@@ -1,6 +1,7 @@
 // The training-time parity fixtures (scoring/src/fixtures/*-parity.json): probabilities Python computed
 // for fixed texts, which the serving code must reproduce. Shared by the model tests and parity-cli.ts.
 import { z } from 'zod';
+import { argmax3 } from './eval-metrics.ts';
 import type { SentimentModel } from './sentiment-model.ts';
 
 export const ParityFixture = z.object({
@@ -35,7 +36,6 @@ export interface ParityReport {
 export async function parityReport(model: SentimentModel, fixture: ParityFixture): Promise<ParityReport> {
   const texts = fixture.cases.map((c) => c.text);
   const scores = model.manifest.kind === 'transformer' ? await Promise.all(texts.map(async (t) => (await model.scoreBatch([t]))[0]!)) : await model.scoreBatch(texts);
-  const argmax = (p: readonly number[]) => p.indexOf(Math.max(...p));
   const report: ParityReport = { worst: 0, worstText: '', over: 0, labelMismatches: 0 };
   fixture.cases.forEach((c, i) => {
     const s = scores[i];
@@ -44,12 +44,7 @@ export async function parityReport(model: SentimentModel, fixture: ParityFixture
     const off = Math.max(...served.map((p, j) => Math.abs(p - (c.probabilities[j] ?? Number.NaN))));
     if (!(off <= report.worst)) Object.assign(report, { worst: off, worstText: c.text });
     if (!(off <= fixture.tolerance)) report.over += 1;
-    if (argmax(served) !== argmax(c.probabilities)) report.labelMismatches += 1;
+    if (argmax3(served) !== argmax3(c.probabilities)) report.labelMismatches += 1;
   });
   return report;
-}
-
-/** The largest |serving - training| probability over the fixture's cases. */
-export async function worstParityError(model: SentimentModel, fixture: ParityFixture): Promise<number> {
-  return (await parityReport(model, fixture)).worst;
 }

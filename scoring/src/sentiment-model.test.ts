@@ -10,7 +10,7 @@ import { hasInt8DotProduct } from './cpu.ts';
 import { cryptoMetrics } from './eval-metrics.ts';
 import { loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
 import { ModelManifest } from './model-manifest.ts';
-import { ParityFixture, worstParityError } from './parity.ts';
+import { ParityFixture, parityReport } from './parity.ts';
 import {
   createTokenizeRow,
   defaultModelDir,
@@ -273,7 +273,7 @@ for (const shipped of SHIPPED) {
     test('reproduces the probabilities training computed, text by text', async () => {
       const fixture = ParityFixture.parse(await readJson(fileURLToPath(new URL(shipped.fixture, import.meta.url))));
       assert.equal(fixture.modelVersion, model.version, 'fixture and model come from different training runs');
-      const worst = await worstParityError(model, fixture);
+      const { worst } = await parityReport(model, fixture);
       // Same kind of CPU: the fixture's own tolerance (float rounding only). Another kind: the integer
       // products agree, but onnxruntime's float kernels around them take other paths and a flipped
       // rounding can move one activation a quantization step, so the bound is looser but still far
