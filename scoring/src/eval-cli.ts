@@ -3,14 +3,14 @@
 // baseline, fails if a model's figures drift from its manifest, and rewrites the transformer's
 // MODEL_CARD.md. Usage: npm run eval [-- --data-dir DIR] [-- --no-write]
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
 import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
-import { renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
-import { defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { renderAccurateModelCard, renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
+import { accurateModelDir, defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled, type SurgeHeldOut } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
@@ -97,6 +97,9 @@ async function main(): Promise<number> {
   const linear = await scoreAll(linearModelDir, sets);
   const lexicon = lexiconEvaluation(sets);
   const intervals = testIntervals(sets.test.truth, transformer, linear, lexicon);
+  // The accurate model is optional: a checkout may leave its ~110 MB out.
+  const hasAccurate = await access(join(accurateModelDir, 'manifest.json')).then(() => true, () => false);
+  const accurate = hasAccurate ? await scoreAll(accurateModelDir, sets) : undefined;
 
   // The linear model was refit on train + validation, so only its test figures are comparable.
   const drift: string[] = [];
@@ -107,9 +110,25 @@ async function main(): Promise<number> {
   compare('transformer validation macro-F1', transformer.validation.macroF1, transformer.manifest.metrics.validation?.macroF1);
   compare('transformer crypto macro-F1', transformer.crypto.binaryMacroF1, transformer.manifest.metrics.crypto?.binaryMacroF1);
   compare('linear test macro-F1', linear.test.macroF1, linear.manifest.metrics.test.macroF1);
+  if (accurate) {
+    compare('accurate test macro-F1', accurate.test.macroF1, accurate.manifest.metrics.test.macroF1);
+    compare('accurate validation macro-F1', accurate.validation.macroF1, accurate.manifest.metrics.validation?.macroF1);
+    compare('accurate crypto macro-F1', accurate.crypto.binaryMacroF1, accurate.manifest.metrics.crypto?.binaryMacroF1);
+  }
+  const accurateIntervals = accurate
+    ? (() => {
+        const b = bootstrapMacroF1(sets.test.truth, [accurate.testPredicted, transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
+        const d = b.differenceFromFirst[0];
+        // differenceFromFirst is fast − accurate; the card reads accurate − fast.
+        return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, accurateMinusFast: { low: -(d?.high ?? Number.NaN), high: -(d?.low ?? Number.NaN) } };
+      })()
+    : undefined;
 
   const summary = {
     transformer: { version: transformer.manifest.version, validation: transformer.validation, test: transformer.test, crypto: transformer.crypto, ece: transformer.ece },
+    ...(accurate
+      ? { accurate: { version: accurate.manifest.version, validation: accurate.validation, test: accurate.test, crypto: accurate.crypto, ece: accurate.ece, testIntervals: accurateIntervals } }
+      : {}),
     linear: { version: linear.manifest.version, test: linear.test, crypto: linear.crypto, ece: linear.ece },
     lexicon: { validation: lexicon.validation, test: lexicon.test, crypto: lexicon.crypto },
     testIntervals: intervals,
@@ -125,18 +144,34 @@ async function main(): Promise<number> {
         return undefined;
       }
     };
-    const card = renderModelCard({
-      transformer,
+    // What every card shows besides its own model: the baselines, the split, the last bench, the CPU.
+    const shared = {
       linear,
       lexicon,
-      testIntervals: intervals,
       split: split.stats,
-      trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
       bench: await readOptional(join(repoRoot, 'scoring', 'models', 'bench.json')),
       int8DotProduct: hasInt8DotProduct(),
+    };
+    const card = renderModelCard({
+      ...shared,
+      transformer,
+      testIntervals: intervals,
+      trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
+      accurate,
     });
     await writeFile(join(defaultModelDir, 'MODEL_CARD.md'), card);
     process.stderr.write(`wrote ${join(defaultModelDir, 'MODEL_CARD.md')}\n`);
+    if (accurate) {
+      const accurateCard = renderAccurateModelCard({
+        ...shared,
+        model: accurate,
+        fast: transformer,
+        intervals: accurateIntervals,
+        trainingReport: await readOptional(join(accurateModelDir, 'training-report.json')),
+      });
+      await writeFile(join(accurateModelDir, 'MODEL_CARD.md'), accurateCard);
+      process.stderr.write(`wrote ${join(accurateModelDir, 'MODEL_CARD.md')}\n`);
+    }
   }
   if (drift.length > 0) {
     process.stderr.write(`figures drifted from the manifests:\n  ${drift.join('\n  ')}\n`);

@@ -8,6 +8,8 @@ export type SentimentLabel = z.infer<typeof SentimentLabel>;
 
 const Rate = z.number().min(0).max(1);
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+// A file beside manifest.json: a plain name, never a path out of the model directory.
+const FileName = z.string().regex(/^[\w.-]+$/).refine((n) => n !== '.' && n !== '..', 'a file name, not a directory');
 
 export const ClassMetrics = z.object({
   precision: Rate,
@@ -86,13 +88,23 @@ export type LinearManifest = z.infer<typeof LinearManifest>;
 export const TransformerManifest = z.object({
   ...common,
   kind: z.literal('transformer'),
-  files: z.object({ model: z.string().min(1), tokenizer: z.string().min(1) }),
-  sha256: z.object({ model: Sha256, tokenizer: Sha256 }).optional(),
+  // data: the weights as ONNX external data beside model.onnx, for graphs too big for one file
+  // (git hosts refuse files over 100 MB); onnxruntime then loads the graph by path.
+  files: z.object({ model: z.string().min(1), tokenizer: z.string().min(1), data: z.array(FileName).min(1).optional() }),
+  sha256: z.object({ model: Sha256, tokenizer: Sha256, data: z.record(FileName, Sha256).optional() }).optional(),
   inputs: z.object({ inputIds: z.string().min(1), attentionMask: z.string().min(1) }),
   /** Tokens per text, [CLS] and [SEP] included; longer texts are truncated. */
   maxLength: z.number().int().min(3).max(512),
   padTokenId: z.number().int().nonnegative(),
-  base: z.object({ name: z.string().min(1), licence: z.string().min(1), source: z.string().min(1), layers: z.number().int().positive() }),
+  base: z.object({
+    name: z.string().min(1),
+    licence: z.string().min(1),
+    source: z.string().min(1),
+    layers: z.number().int().positive(),
+    /** Width and feed-forward width; manifests from before these were recorded are MiniLM's, 384 and 1536. */
+    hidden: z.number().int().positive().default(384),
+    intermediate: z.number().int().positive().default(1536),
+  }),
   quantization: z.string().optional(),
   // Temperature scaling is inside the graph; these figures say what it changed.
   calibration: z.object({

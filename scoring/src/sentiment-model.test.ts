@@ -12,6 +12,7 @@ import { loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
 import { ModelManifest } from './model-manifest.ts';
 import { ParityFixture, parityReport } from './parity.ts';
 import {
+  accurateModelDir,
   createTokenizeRow,
   defaultModelDir,
   entropyOf,
@@ -47,8 +48,8 @@ function sumOf(s: SentimentScores): number {
 }
 
 describe('model manifest', () => {
-  for (const [kind, dir] of [['transformer', defaultModelDir], ['linear', linearModelDir]] as const) {
-    test(`the shipped ${kind} manifest validates`, async () => {
+  for (const [kind, dir] of [['transformer', defaultModelDir], ['transformer', accurateModelDir], ['linear', linearModelDir]] as const) {
+    test(`the shipped ${kind} manifest validates (${dir.split('/').pop()})`, async () => {
       const parsed = ModelManifest.safeParse(await readJson(join(dir, 'manifest.json')));
       assert.ok(parsed.success, parsed.success ? '' : z.prettifyError(parsed.error));
       assert.equal(parsed.data.kind, kind);
@@ -160,6 +161,32 @@ describe('model manifest', () => {
     );
   });
 
+  test('a weights file beside the graph that does not match the manifest hash is rejected', async () => {
+    await withManifest(
+      (m) => {
+        const sha = m.sha256 as { data: Record<string, string> };
+        const [first] = Object.keys(sha.data);
+        sha.data[first!] = '0'.repeat(64);
+      },
+      async (dir) => {
+        await assert.rejects(loadSentimentModel(dir), /model\.weights-1\.bin: sha256 .* does not match/);
+      },
+      accurateModelDir,
+    );
+  });
+
+  test('a weights file named by a path out of the model directory is rejected', async () => {
+    await withManifest(
+      (m) => {
+        (m.files as { data: string[] }).data = ['../model.weights-1.bin'];
+      },
+      async (dir) => {
+        await assert.rejects(loadSentimentModel(dir), /invalid model manifest[\s\S]*files/);
+      },
+      accurateModelDir,
+    );
+  });
+
   test('a model file that does not match the manifest hash is rejected', async () => {
     await withManifest(
       (m) => {
@@ -180,6 +207,8 @@ const SHIPPED = [
   // Batched and alone agree to float rounding: padding is masked, and the int8 MatMuls scale
   // activations per row block, never across the batch.
   { kind: 'transformer', dir: defaultModelDir, version: /^minilm-/, fixture: './fixtures/transformer-parity.json', batchTolerance: 1e-5 },
+  // The accurate model: its weights in two external-data files beside the graph, loaded by path.
+  { kind: 'transformer', dir: accurateModelDir, version: /^mpnet-/, fixture: './fixtures/mpnet-parity.json', batchTolerance: 1e-5 },
   { kind: 'linear', dir: linearModelDir, version: /^linear-tfidf-/, fixture: './fixtures/linear-parity.json', batchTolerance: 1e-6 },
 ] as const;
 
@@ -293,16 +322,18 @@ for (const shipped of SHIPPED) {
   });
 }
 
-test('the TypeScript tokenizer gives the ids the Python tokenizer gave at training time', async () => {
-  const fixture = ParityFixtureWithIds.parse(await readJson(fileURLToPath(new URL('./fixtures/transformer-parity.json', import.meta.url))));
-  const { Tokenizer } = await import('@huggingface/tokenizers');
-  const tokenizer = new Tokenizer(JSON.parse(await readFile(join(defaultModelDir, 'tokenizer.json'), 'utf8')), {});
-  const manifest = ModelManifest.parse(await readJson(join(defaultModelDir, 'manifest.json')));
-  assert.equal(manifest.kind, 'transformer');
-  const tokenize = createTokenizeRow(tokenizer, manifest.maxLength);
-  assert.ok(fixture.cases.some((c) => c.ids.length === manifest.maxLength), 'the fixture holds a truncated text');
-  for (const c of fixture.cases) assert.deepEqual(tokenize(c.clean), c.ids, JSON.stringify(c.clean));
-});
+for (const shipped of SHIPPED.filter((s) => s.kind === 'transformer')) {
+  test(`the TypeScript tokenizer gives the ids the Python tokenizer gave at training time (${shipped.fixture})`, async () => {
+    const fixture = ParityFixtureWithIds.parse(await readJson(fileURLToPath(new URL(shipped.fixture, import.meta.url))));
+    const { Tokenizer } = await import('@huggingface/tokenizers');
+    const tokenizer = new Tokenizer(JSON.parse(await readFile(join(shipped.dir, 'tokenizer.json'), 'utf8')), {});
+    const manifest = ModelManifest.parse(await readJson(join(shipped.dir, 'manifest.json')));
+    assert.equal(manifest.kind, 'transformer');
+    const tokenize = createTokenizeRow(tokenizer, manifest.maxLength);
+    assert.ok(fixture.cases.some((c) => c.ids.length === manifest.maxLength), 'the fixture holds a truncated text');
+    for (const c of fixture.cases) assert.deepEqual(tokenize(c.clean), c.ids, JSON.stringify(c.clean));
+  });
+}
 
 describe('labelOf and entropyOf', () => {
   test('labelOf is the argmax', () => {

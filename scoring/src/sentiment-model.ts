@@ -34,6 +34,9 @@ export interface SentimentModel {
 export const modelsDir: string = fileURLToPath(new URL('../models', import.meta.url));
 /** The served model unless BAROMETER_MODEL_DIR names another directory. */
 export const defaultModelDir: string = join(modelsDir, 'minilm-sentiment');
+/** all-mpnet-base-v2 fine-tuned (training/train_teacher.py): the most accurate, about 4× slower
+ *  than the default; select it with BAROMETER_MODEL_DIR where a feed's rate leaves room. */
+export const accurateModelDir: string = join(modelsDir, 'mpnet-sentiment');
 /** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
 export const linearModelDir: string = join(modelsDir, 'linear-tfidf');
 
@@ -59,14 +62,27 @@ export async function loadSentimentModel(
   const modelPath = join(dir, manifest.files.model);
   const modelBytes = await readFile(modelPath);
   checkHash(modelPath, modelBytes, manifest.sha256?.model, manifestPath);
+  // Weights kept beside the graph (ONNX external data): onnxruntime finds them relative to the
+  // graph's path, so such a graph is loaded by path, after every file is checked.
+  const dataFiles = manifest.kind === 'transformer' ? (manifest.files.data ?? []) : [];
+  const dataHashes = manifest.kind === 'transformer' ? manifest.sha256 : undefined;
+  for (const name of dataFiles) {
+    const path = join(dir, name);
+    const expected = dataHashes?.data?.[name];
+    if (dataHashes && expected === undefined) throw new Error(`${manifestPath}: no sha256 for ${name}`);
+    checkHash(path, await readFile(path), expected, manifestPath);
+  }
 
   // Transformers tokenize before the session exists, so a bad tokenizer fails without leaking one.
   const tokenizer = manifest.kind === 'transformer' ? await loadTokenizer(dir, manifest, manifestPath) : undefined;
 
-  const session = await ort.InferenceSession.create(modelBytes, {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     ...(opts.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: opts.intraOpNumThreads }),
-  });
+  };
+  const session = await (dataFiles.length > 0
+    ? ort.InferenceSession.create(modelPath, sessionOptions)
+    : ort.InferenceSession.create(modelBytes, sessionOptions));
   const inputNames = manifest.kind === 'linear' ? [manifest.input.name] : [manifest.inputs.inputIds, manifest.inputs.attentionMask];
   const outputName = manifest.output.name;
   if (!inputNames.every((n) => session.inputNames.includes(n)) || !session.outputNames.includes(outputName)) {
@@ -167,8 +183,8 @@ async function loadTokenizer(dir: string, manifest: TransformerManifest, manifes
   if (typeof json !== 'object' || json === null || !('model' in json)) {
     throw new Error(`${path}: not a tokenizer.json (no "model")`);
   }
-  // The second argument is tokenizer_config.json; tokenizer.json alone describes a BERT
-  // WordPiece pipeline (normalizer, pre-tokenizer, [CLS]/[SEP] template) completely.
+  // The second argument is tokenizer_config.json; tokenizer.json alone describes the pipeline
+  // (normalizer, pre-tokenizer, WordPiece, the [CLS]/[SEP] or <s>/</s> template) completely.
   return new Tokenizer(json, {});
 }
 
