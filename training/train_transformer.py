@@ -565,7 +565,9 @@ def main() -> int:
                     {}
                     if teacher_report is None
                     else {
-                        "trainedBy": "training/train_teacher.py" + (" --surge-half" if teacher_report.get("surgeTraining") else ""),
+                        "trainedBy": "training/train_teacher.py"
+                        + (" --surge-half" if teacher_report.get("surgeTraining") else "")
+                        + (f" --frozen {teacher_report['frozenLayers']}" if teacher_report["frozenLayers"] != 6 else ""),
                         "frozenLayers": teacher_report["frozenLayers"],
                     }
                 ),

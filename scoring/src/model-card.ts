@@ -445,13 +445,13 @@ ${surge ? `- Trained on ${String(surge.used)} crypto Reddit comments besides the
 | macro-F1 ≥ 0.85 on held-out tfns | test **${f4(a.test.macroF1)}**${ivA ? ` (${Math.round((iv?.level ?? 0.95) * 100)} % bootstrap interval ${ci(ivA)})` : ''}, validation ${f4(a.validation.macroF1)} | ${a.test.macroF1 >= 0.85 ? 'yes' : `no, ${f4(0.85 - a.test.macroF1)} short${ivA ? (ivA.high < 0.85 ? '; 0.85 lies above the interval' : '; 0.85 lies inside the interval') : ''}`} |
 | ≥ 450 items/s per core at ≤ 32 tokens, tokenization included, at the consumer's batch (${CONSUMER_BATCH}) | ${speedText} | ${speed >= 450 ? 'yes' : `no, ${(100 * (1 - speed / 450)).toFixed(0)}% short`} |
 | calibrated probabilities, ECE reported | test ECE ${f4(cal.testEceBefore)} → ${f4(a.ece.test)} with T = ${cal.temperature} | yes |
-| int8, in the repository, rebuilt by a recipe | ${sizeMb.toFixed(1)} MB, \`training/train_teacher.py\` then \`train_transformer.py --from-teacher\` | yes |
+| int8, in the repository, rebuilt by a recipe | ${sizeMb.toFixed(1)} MB, \`${String(training.trainedBy ?? 'training/train_teacher.py')}\` then \`train_transformer.py --from-teacher\` | yes |
 
 No model here meets both targets at once: ${a.test.macroF1 >= 0.85 ? 'this one has the accuracy' : 'this one comes closest to the accuracy target'} and the default
 (\`scoring/models/minilm-sentiment/MODEL_CARD.md\`) has the speed. Why the default cannot simply learn from this one:
-training/experiments/2026-11-23-distillation.md. What int8 costs here: the fp32 model scores ${fp32.macroF1 !== undefined ? f4(Number(fp32.macroF1)) : '?'} on test; with one
-activation grid per tensor, as the default model is quantized, the int8 graph lost 2.7 points of validation macro-F1, with one
-per feature about 0.8 (training/experiments/2026-12-02-mpnet-int8.md).
+training/experiments/2026-11-23-distillation.md. What int8 costs here: the fp32 model scores ${fp32.macroF1 !== undefined ? f4(Number(fp32.macroF1)) : '?'} on test, this graph ${f4(a.test.macroF1)}. It has one
+activation grid per feature; with one per tensor, as the default model is quantized, a model of this kind lost 2.7 points of
+validation macro-F1 to int8 (training/experiments/2026-12-02-mpnet-int8.md).
 
 ## Data and licences
 ${m.data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n')}
@@ -498,7 +498,7 @@ ${Number(report.batchDrift ?? Number.NaN).toExponential(1)} on 200 test headline
 ## Reproduce
 \`\`\`sh
 training/.venv/bin/pip install --no-deps -r training/requirements-teacher.txt   # after the default model's setup (training/README.md)
-HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_teacher.py --surge-half
+HF_HUB_OFFLINE=1 training/.venv/bin/python ${String(training.trainedBy ?? 'training/train_teacher.py --surge-half')}
 HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_transformer.py --from-teacher training/.cache/teacher \\
   --model-dir scoring/models/mpnet-sentiment --version ${m.version}
 npm run bench -w @barometer/scoring && npm run eval

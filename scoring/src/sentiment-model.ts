@@ -34,7 +34,7 @@ export interface SentimentModel {
 export const modelsDir: string = fileURLToPath(new URL('../models', import.meta.url));
 /** The served model unless BAROMETER_MODEL_DIR names another directory. */
 export const defaultModelDir: string = join(modelsDir, 'minilm-sentiment');
-/** all-mpnet-base-v2 fine-tuned (training/train_teacher.py): the most accurate, about 4× slower
+/** all-mpnet-base-v2 fine-tuned (training/train_teacher.py): the most accurate, about 5× slower
  *  than the default; select it with BAROMETER_MODEL_DIR where a feed's rate leaves room. */
 export const accurateModelDir: string = join(modelsDir, 'mpnet-sentiment');
 /** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
