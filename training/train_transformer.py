@@ -261,12 +261,11 @@ def train(
     return model, history
 
 
-def load_teacher(work: Path, tok: Tokenizer, clean: list[str], idx_train: np.ndarray) -> tuple[torch.nn.Module, dict[str, Any]]:
+def load_teacher(work: Path, report: dict[str, Any], tok: Tokenizer, clean: list[str], idx_train: np.ndarray) -> torch.nn.Module:
     """train_teacher.py's model as one network to export: the pretrained embeddings and bottom
     layers, the fine-tuned top layers and head (teacher-top.pt holds the whole encoder, its top
     layers trained in place). Refuses unless it reproduces the teacher's saved logits, so the graph
-    is the model whose figures teacher-report.json records."""
-    report = json.loads((work / "teacher-report.json").read_text(encoding="utf-8"))
+    is the model whose figures `report` (work's teacher-report.json) records."""
     if report["tfnsCleanSha256"] != texts_sha256(clean):
         raise SystemExit("the teacher was trained over different cleaned texts: rerun train_teacher.py")
     model = MeanPoolClassifier(base_dir("mpnet"), 12)
@@ -279,7 +278,7 @@ def load_teacher(work: Path, tok: Tokenizer, clean: list[str], idx_train: np.nda
     if drift > 1e-3:
         raise SystemExit(f"the assembled teacher does not reproduce logits.npz (max difference {drift:.2e})")
     print(f"teacher assembled: logits match train_teacher.py's to {drift:.1e}", file=sys.stderr)
-    return model, report
+    return model
 
 
 def export_fp32(model: torch.nn.Module, temperature: float, tok: Tokenizer, path: Path) -> None:
@@ -531,10 +530,10 @@ def main() -> int:
             for n, w in segments:
                 row_weight[start : start + n] = w
                 start += n
-        if args.from_teacher:
-            if (teacher_report or {}).get("surgeTraining") is None and surge_used is not None:
+        if teacher_report is not None:
+            if teacher_report.get("surgeTraining") is None and surge_used is not None:
                 raise SystemExit("this teacher was trained without --surge-half: package it with --no-surge")
-            model, teacher_report = load_teacher(args.from_teacher, tok, clean, idx_train)
+            model = load_teacher(args.from_teacher, teacher_report, tok, clean, idx_train)
             history, train_seconds = teacher_report["history"], teacher_report["totalSeconds"]
         else:
             model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight)
@@ -714,8 +713,7 @@ def main() -> int:
             "licence": "Apache-2.0",
             "source": BASES[args.base]["source"],
             "layers": args.layers,
-            "hidden": hidden_sizes(args.base)[0],
-            "intermediate": hidden_sizes(args.base)[1],
+            **dict(zip(("hidden", "intermediate"), hidden_sizes(args.base))),
         },
         "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
@@ -767,7 +765,7 @@ def main() -> int:
     if len(model_bytes) > PART_BYTES:
         graph_bytes, parts = split_weights(model_bytes, args.model_dir)
         manifest["files"]["data"] = list(parts)
-        manifest["sha256"] = {"model": hashlib.sha256(graph_bytes).hexdigest(), "tokenizer": manifest["sha256"]["tokenizer"], "data": parts}
+        manifest["sha256"].update(model=hashlib.sha256(graph_bytes).hexdigest(), data=parts)
     else:
         (args.model_dir / "model.onnx").write_bytes(model_bytes)
     (args.model_dir / "tokenizer.json").write_bytes(tokenizer_bytes)

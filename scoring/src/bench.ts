@@ -3,7 +3,7 @@
 // most 32 tokens (96% of them), in a fixed shuffled order, so a batch mixes lengths as a feed does.
 // Writes scoring/models/bench.json, which `npm run eval` puts into the model card.
 
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { cpuInfo, hasInt8DotProduct } from './cpu.ts';
 import { parseCsv } from './csv-read.ts';
-import { accurateModelDir, defaultModelDir, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
+import { accurateModelDir, defaultModelDir, hasModel, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 
 const BATCHES = [1, 8, 32, 128];
@@ -93,8 +93,7 @@ async function main(): Promise<void> {
   const meanTokens = texts.slice(0, 2000).reduce((a, t) => a + tokenizer.encode(cleanText(t)).ids.length, 0) / Math.min(2000, texts.length);
 
   const results = [];
-  const present = async (dir: string) => access(join(dir, 'manifest.json')).then(() => true, () => false);
-  const dirs = [defaultModelDir, ...((await present(accurateModelDir)) ? [accurateModelDir] : []), linearModelDir];
+  const dirs = [defaultModelDir, ...((await hasModel(accurateModelDir)) ? [accurateModelDir] : []), linearModelDir];
   for (const dir of dirs) {
     const model = await loadSentimentModel(dir, { intraOpNumThreads: 1 });
     // Rounds interleave the batch sizes, so that a slow spell of a shared machine lands on all of them;

@@ -3,14 +3,14 @@
 // baseline, fails if a model's figures drift from its manifest, and rewrites the transformer's
 // MODEL_CARD.md. Usage: npm run eval [-- --data-dir DIR] [-- --no-write]
 
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
 import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
 import { renderAccurateModelCard, renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
-import { accurateModelDir, defaultModelDir, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, defaultModelDir, hasModel, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled, type SurgeHeldOut } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
@@ -63,11 +63,12 @@ function lexiconEvaluation(sets: EvalSets): Scored<Evaluation> {
   };
 }
 
+// bootstrapMacroF1's differenceFromFirst is other − first; the cards read first − other.
+const negate = (i: Interval | undefined): Interval => ({ low: -(i?.high ?? Number.NaN), high: -(i?.low ?? Number.NaN) });
+
 /** The test split is 944 headlines: how far each macro-F1 could move, and whether the gaps between models are real. */
 function testIntervals(truth: ClassIndex[], transformer: Scored<unknown>, linear: Scored<unknown>, lexicon: Scored<unknown>): TestIntervals {
   const b = bootstrapMacroF1(truth, [transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
-  // differenceFromFirst is baseline − transformer; the card reads transformer − baseline.
-  const negate = (i: Interval | undefined): Interval => ({ low: -(i?.high ?? Number.NaN), high: -(i?.low ?? Number.NaN) });
   const at = (k: number): Interval => b.macroF1[k] ?? { low: Number.NaN, high: Number.NaN };
   return {
     resamples: b.resamples,
@@ -98,8 +99,7 @@ async function main(): Promise<number> {
   const lexicon = lexiconEvaluation(sets);
   const intervals = testIntervals(sets.test.truth, transformer, linear, lexicon);
   // The accurate model is optional: a checkout may leave its ~110 MB out.
-  const hasAccurate = await access(join(accurateModelDir, 'manifest.json')).then(() => true, () => false);
-  const accurate = hasAccurate ? await scoreAll(accurateModelDir, sets) : undefined;
+  const accurate = (await hasModel(accurateModelDir)) ? await scoreAll(accurateModelDir, sets) : undefined;
 
   // The linear model was refit on train + validation, so only its test figures are comparable.
   const drift: string[] = [];
@@ -118,9 +118,7 @@ async function main(): Promise<number> {
   const accurateIntervals = accurate
     ? (() => {
         const b = bootstrapMacroF1(sets.test.truth, [accurate.testPredicted, transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
-        const d = b.differenceFromFirst[0];
-        // differenceFromFirst is fast − accurate; the card reads accurate − fast.
-        return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, accurateMinusFast: { low: -(d?.high ?? Number.NaN), high: -(d?.low ?? Number.NaN) } };
+        return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, accurateMinusFast: negate(b.differenceFromFirst[0]) };
       })()
     : undefined;
 

@@ -102,32 +102,32 @@ function benchRows(bench: unknown): BenchRow[] {
   });
 }
 
-const transformerRows = (bench: unknown) => benchRows(bench).filter((r) => r.model.includes('minilm'));
 /** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default. */
 const CONSUMER_BATCH = DEFAULT_SCORING_BATCH;
-const bestSpeedValue = (bench: unknown) => transformerRows(bench).find((r) => r.batch === CONSUMER_BATCH)?.itemsPerSecond ?? 0;
+const rowsOf = (bench: unknown, model: (name: string) => boolean) => benchRows(bench).filter((r) => model(r.model));
+const rateAt = (rows: BenchRow[]) => rows.find((r) => r.batch === CONSUMER_BATCH)?.itemsPerSecond;
+const speedList = (rows: BenchRow[]) =>
+  rows.length === 0 ? 'not measured' : rows.map((r) => `batch ${r.batch}: ${r.itemsPerSecond}`).join(', ') + ' items/s';
 
-function bestSpeed(bench: unknown): string {
-  const rows = transformerRows(bench);
-  if (rows.length === 0) return 'not measured';
-  return rows.map((r) => `batch ${r.batch}: ${r.itemsPerSecond}`).join(', ') + ' items/s';
+const transformerRows = (bench: unknown) => rowsOf(bench, (name) => name.includes('minilm'));
+const bestSpeedValue = (bench: unknown) => rateAt(transformerRows(bench)) ?? 0;
+const bestSpeed = (bench: unknown) => speedList(transformerRows(bench));
+
+/** How many times longer `slow` takes per headline than `fast` at the consumer's batch; undefined if not benched. */
+function slowdown(bench: unknown, fast: (name: string) => boolean, slow: (name: string) => boolean): number | undefined {
+  const f = rateAt(rowsOf(bench, fast));
+  const s = rateAt(rowsOf(bench, slow));
+  return f && s ? f / s : undefined;
 }
 
-/** How many times longer `slow` takes per headline than `fast`, at the consumer's batch. */
-function slowdown(bench: unknown, fast: string, slow: string): string {
-  const rows = benchRows(bench);
-  const at = (name: string) => rows.find((r) => r.model === name && r.batch === CONSUMER_BATCH)?.itemsPerSecond;
-  const f = at(fast);
-  const s = at(slow);
-  return f && s ? `${(f / s).toFixed(1)}×` : 'several times';
+function accurateSlowdown(bench: unknown, fast: string, slow: string): string {
+  const ratio = slowdown(bench, (name) => name === fast, (name) => name === slow);
+  return ratio ? `${ratio.toFixed(1)}×` : 'several times';
 }
 
 function speedRatio(bench: unknown): string {
-  const rows = benchRows(bench);
-  const at = (name: string) => rows.find((r) => r.model.includes(name) && r.batch === 128)?.itemsPerSecond;
-  const lin = at('linear');
-  const tr = at('minilm');
-  return lin && tr ? `about ${Math.round(lin / tr)}×` : 'much';
+  const ratio = slowdown(bench, (name) => name.includes('linear'), (name) => name.includes('minilm'));
+  return ratio ? `about ${Math.round(ratio)}×` : 'much';
 }
 
 function benchSection(bench: unknown): string {
@@ -273,7 +273,7 @@ ${surge ? `- Trained on finance-news tweets (analyst and news accounts) and ${St
   \`BAROMETER_MODEL_DIR=scoring/models/linear-tfidf\`): ${speedRatio(input.bench)} faster, ${((t.test.macroF1 - linear.test.macroF1) * 100).toFixed(1)} points of
   test macro-F1 worse.
 ${input.accurate ? `- More accurate: \`scoring/models/mpnet-sentiment\` (\`${input.accurate.manifest.version}\`, its own MODEL_CARD.md), all-mpnet-base-v2
-  fine-tuned: test macro-F1 ${f4(input.accurate.test.macroF1)}, ${points(input.accurate.test.macroF1 - t.test.macroF1)} points over this model, at ${slowdown(input.bench, t.manifest.name, input.accurate.manifest.name)} the time per
+  fine-tuned: test macro-F1 ${f4(input.accurate.test.macroF1)}, ${points(input.accurate.test.macroF1 - t.test.macroF1)} points over this model, at ${accurateSlowdown(input.bench, t.manifest.name, input.accurate.manifest.name)} the time per
   headline. Select it with \`BAROMETER_MODEL_DIR=scoring/models/mpnet-sentiment\` where a feed's rate leaves room.
 ` : ''}
 ## Targets (issue #4)
@@ -396,20 +396,16 @@ export interface AccurateCardInput {
   int8DotProduct?: boolean | undefined;
 }
 
-const speedAt = (bench: unknown, name: string) => benchRows(bench).filter((r) => r.model === name);
-
 /** The card of the accurate model: what it buys over the default and what it costs. */
 export function renderAccurateModelCard(input: AccurateCardInput): string {
   const { model: a, fast, linear, lexicon, intervals: iv } = input;
   const m = a.manifest as TransformerManifest;
   const fm = fast.manifest as TransformerManifest;
   const { cal, report, timing, env, fp32, training, surge, history, sizeMb } = cardFacts(m, input.trainingReport);
-  const rows = speedAt(input.bench, m.name);
-  const fastRows = speedAt(input.bench, fm.name);
-  const at = (r: BenchRow[]) => r.find((x) => x.batch === CONSUMER_BATCH)?.itemsPerSecond ?? 0;
-  const speed = at(rows);
-  const ratio = speed > 0 && at(fastRows) > 0 ? at(fastRows) / speed : Number.NaN;
-  const speedText = rows.length ? rows.map((r) => `batch ${r.batch}: ${r.itemsPerSecond}`).join(', ') + ' items/s' : 'not measured';
+  const rows = rowsOf(input.bench, (name) => name === m.name);
+  const speed = rateAt(rows) ?? 0;
+  const ratio = slowdown(input.bench, (name) => name === fm.name, (name) => name === m.name) ?? Number.NaN;
+  const speedText = speedList(rows);
   const s = input.split;
   const ivA = iv?.macroF1[0];
   return `# Model card: ${m.name} \`${m.version}\`

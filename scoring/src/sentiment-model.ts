@@ -2,7 +2,7 @@
 // and scores text batches with one onnxruntime session.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -39,6 +39,14 @@ export const defaultModelDir: string = join(modelsDir, 'minilm-sentiment');
 export const accurateModelDir: string = join(modelsDir, 'mpnet-sentiment');
 /** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
 export const linearModelDir: string = join(modelsDir, 'linear-tfidf');
+
+/** Whether `dir` holds a model (its manifest.json): the accurate model is optional in a checkout. */
+export async function hasModel(dir: string): Promise<boolean> {
+  return access(join(dir, 'manifest.json')).then(
+    () => true,
+    () => false,
+  );
+}
 
 export interface LoadSentimentModelOptions {
   intraOpNumThreads?: number;
