@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
 import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
-import { renderAccurateModelCard, renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
-import { accurateModelDir, defaultModelDir, hasModel, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { renderAccurateModelCard, renderCascadeModelCard, renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
+import { accurateModelDir, cascadeModelDir, defaultModelDir, hasModel, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled, type SurgeHeldOut } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
@@ -100,6 +100,8 @@ async function main(): Promise<number> {
   const intervals = testIntervals(sets.test.truth, transformer, linear, lexicon);
   // The accurate model is optional: a checkout may leave its ~110 MB out.
   const accurate = (await hasModel(accurateModelDir)) ? await scoreAll(accurateModelDir, sets) : undefined;
+  // The cascade needs the accurate model as its second stage.
+  const cascade = accurate && (await hasModel(cascadeModelDir)) ? await scoreAll(cascadeModelDir, sets) : undefined;
 
   // The linear model was refit on train + validation, so only its test figures are comparable.
   const drift: string[] = [];
@@ -115,6 +117,18 @@ async function main(): Promise<number> {
     compare('accurate validation macro-F1', accurate.validation.macroF1, accurate.manifest.metrics.validation?.macroF1);
     compare('accurate crypto macro-F1', accurate.crypto.binaryMacroF1, accurate.manifest.metrics.crypto?.binaryMacroF1);
   }
+  if (cascade) {
+    compare('cascade test macro-F1', cascade.test.macroF1, cascade.manifest.metrics.test.macroF1);
+    compare('cascade validation macro-F1', cascade.validation.macroF1, cascade.manifest.metrics.validation?.macroF1);
+    compare('cascade crypto macro-F1', cascade.crypto.binaryMacroF1, cascade.manifest.metrics.crypto?.binaryMacroF1);
+  }
+  const cascadeIntervals =
+    cascade && accurate
+      ? (() => {
+          const b = bootstrapMacroF1(sets.test.truth, [cascade.testPredicted, transformer.testPredicted, accurate.testPredicted, linear.testPredicted, lexicon.testPredicted]);
+          return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, minusFast: negate(b.differenceFromFirst[0]), minusAccurate: negate(b.differenceFromFirst[1]) };
+        })()
+      : undefined;
   const accurateIntervals = accurate
     ? (() => {
         const b = bootstrapMacroF1(sets.test.truth, [accurate.testPredicted, transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
@@ -126,6 +140,9 @@ async function main(): Promise<number> {
     transformer: { version: transformer.manifest.version, validation: transformer.validation, test: transformer.test, crypto: transformer.crypto, ece: transformer.ece },
     ...(accurate
       ? { accurate: { version: accurate.manifest.version, validation: accurate.validation, test: accurate.test, crypto: accurate.crypto, ece: accurate.ece, testIntervals: accurateIntervals } }
+      : {}),
+    ...(cascade
+      ? { cascade: { version: cascade.manifest.version, validation: cascade.validation, test: cascade.test, crypto: cascade.crypto, ece: cascade.ece, testIntervals: cascadeIntervals } }
       : {}),
     linear: { version: linear.manifest.version, test: linear.test, crypto: linear.crypto, ece: linear.ece },
     lexicon: { validation: lexicon.validation, test: lexicon.test, crypto: lexicon.crypto },
@@ -156,6 +173,7 @@ async function main(): Promise<number> {
       testIntervals: intervals,
       trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
       accurate,
+      cascade,
     });
     await writeFile(join(defaultModelDir, 'MODEL_CARD.md'), card);
     process.stderr.write(`wrote ${join(defaultModelDir, 'MODEL_CARD.md')}\n`);
@@ -169,6 +187,11 @@ async function main(): Promise<number> {
       });
       await writeFile(join(accurateModelDir, 'MODEL_CARD.md'), accurateCard);
       process.stderr.write(`wrote ${join(accurateModelDir, 'MODEL_CARD.md')}\n`);
+    }
+    if (cascade && accurate) {
+      const cascadeCard = renderCascadeModelCard({ ...shared, model: cascade, fast: transformer, accurate, intervals: cascadeIntervals });
+      await writeFile(join(cascadeModelDir, 'MODEL_CARD.md'), cascadeCard);
+      process.stderr.write(`wrote ${join(cascadeModelDir, 'MODEL_CARD.md')}\n`);
     }
   }
   if (drift.length > 0) {

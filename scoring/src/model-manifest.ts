@@ -56,7 +56,6 @@ const common = {
   version: z.string().min(1).max(100),
   // The order of the model's output columns, not just the set of labels.
   labels: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
-  output: z.object({ name: z.string().min(1) }),
   // Which cleanText the model was trained behind; checked against CLEAN_TEXT_VERSION on load.
   preprocess: z.string().min(1),
   metrics: z.object({
@@ -71,6 +70,7 @@ const common = {
 export const LinearManifest = z.object({
   ...common,
   kind: z.literal('linear'),
+  output: z.object({ name: z.string().min(1) }),
   files: z.object({ model: z.string().min(1) }),
   sha256: z.object({ model: Sha256 }).optional(),
   input: z.object({
@@ -88,6 +88,7 @@ export type LinearManifest = z.infer<typeof LinearManifest>;
 export const TransformerManifest = z.object({
   ...common,
   kind: z.literal('transformer'),
+  output: z.object({ name: z.string().min(1) }),
   // data: the weights as ONNX external data beside model.onnx, for graphs too big for one file
   // (git hosts refuse files over 100 MB); onnxruntime then loads the graph by path.
   files: z.object({ model: z.string().min(1), tokenizer: z.string().min(1), data: z.array(FileName).min(1).optional() }),
@@ -120,5 +121,42 @@ export const TransformerManifest = z.object({
 });
 export type TransformerManifest = z.infer<typeof TransformerManifest>;
 
-export const ModelManifest = z.discriminatedUnion('kind', [LinearManifest, TransformerManifest]);
+/** One point of the deferral curve that `npm run cascade -w @barometer/scoring` computes from the
+ *  two stages' probabilities; the threshold is picked on validation, test is only reported. */
+const CascadePoint = z.object({
+  deferBelow: Rate,
+  validationDeferred: Rate,
+  validationMacroF1: Rate,
+  testDeferred: Rate,
+  testMacroF1: Rate,
+});
+
+/**
+ * Two models in sequence, served as one: the first scores every text, and a text whose top
+ * probability from it is below deferBelow is scored again by the second, whose probabilities
+ * replace the first's. A fast model answers the texts it is sure of and a slow, accurate one the
+ * rest, so the pair costs the fast model's time plus the slow one's on the deferred share only.
+ * Stages are sibling directories (scoring/models/<stage>), pinned by version: a retrained stage
+ * changes which texts defer, so the cascade's figures would no longer be its own.
+ */
+export const CascadeManifest = z.object({
+  ...common,
+  kind: z.literal('cascade'),
+  stages: z.tuple([
+    z.object({ model: FileName, version: z.string().min(1) }),
+    z.object({ model: FileName, version: z.string().min(1) }),
+  ]),
+  deferBelow: Rate,
+  // How deferBelow was chosen: the share of validation texts the second stage may take, and the curve.
+  selection: z.object({
+    validationShare: Rate,
+    // Set when the share was chosen as the smallest whose validation macro-F1 is within this of the second stage alone.
+    withinSecondStage: Rate.optional(),
+    curve: z.array(CascadePoint),
+  }),
+  ece: z.object({ validation: Rate, test: Rate }).optional(),
+});
+export type CascadeManifest = z.infer<typeof CascadeManifest>;
+
+export const ModelManifest = z.discriminatedUnion('kind', [LinearManifest, TransformerManifest, CascadeManifest]);
 export type ModelManifest = z.infer<typeof ModelManifest>;

@@ -1,0 +1,16 @@
+// Writes both stages' validation and test probabilities for 2026-12-02-cascade-routing.py:
+// npx tsx training/experiments/2026-12-02-cascade-probs.mts /tmp/probs.json ../shared/data
+import { writeFileSync } from 'node:fs';
+import { loadFrozenSplit, probabilitiesOf } from '../../scoring/src/frozen-split.ts';
+import { accurateModelDir, defaultModelDir, loadSentimentModel } from '../../scoring/src/sentiment-model.ts';
+const split = await loadFrozenSplit(process.argv[3] ?? '../shared/data');
+const out: any = {};
+for (const [name, dir] of [['minilm', defaultModelDir], ['mpnet', accurateModelDir]] as const) {
+  const m = await loadSentimentModel(dir, { intraOpNumThreads: 2 });
+  for (const s of ['validation', 'test'] as const) {
+    const set = (split as any)[s];
+    out[`${name}.${s}`] = await probabilitiesOf(m, set.texts);
+    out[`truth.${s}`] = set.truth;
+  }
+}
+writeFileSync(process.argv[2] ?? 'probs.json', JSON.stringify(out));
