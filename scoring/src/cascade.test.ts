@@ -94,6 +94,7 @@ describe('sentiment model: cascade', () => {
       const defer = top(first[i]!) < deferBelow;
       if (defer) deferred++;
       const want = defer ? second[i]! : first[i]!;
+      assert.equal(got[i]!.deferred, defer, `text ${i}: deferred flag`);
       for (const k of ['negative', 'neutral', 'positive'] as const) {
         assert.ok(Math.abs(got[i]![k] - want[k]) < 1e-5, `text ${i} (${defer ? 'deferred' : 'kept'}) ${k}: ${got[i]![k]} vs ${want[k]}`);
       }

@@ -27,6 +27,13 @@ export function createScoringMetrics(registry: Registry) {
       labelNames: ['model_version'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),
+    // A cascade's speed depends on how much of the feed its first stage is unsure of: this over
+    // barometer_scoring_items_total{outcome="scored"} is the share its slow second stage takes.
+    deferred: counterOn(registry, {
+      name: 'barometer_scoring_deferred_total',
+      help: "Texts a cascade model's first stage passed to its second (scoring/models/cascade-sentiment).",
+      labelNames: ['model_version'] as const,
+    }),
     insertSeconds: histogramOn(registry, {
       name: 'barometer_scoring_insert_seconds',
       help: 'Time of one batch write to ClickHouse, retries included.',

@@ -180,6 +180,8 @@ export function createScoring(deps: ScoringDeps): Scoring {
       const endModel = metrics?.modelSeconds.startTimer({ model_version: model.version });
       const scores = await model.scoreBatch(items.map((i) => i.title));
       endModel?.();
+      const deferred = scores.filter((s) => s.deferred).length;
+      if (deferred > 0) metrics?.deferred.inc({ model_version: model.version }, deferred);
       return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, model.version, scoredAt)), failed: [] };
     } catch (err) {
       // One bad input must not sink its neighbours: retry one by one and dead-letter only what still fails.

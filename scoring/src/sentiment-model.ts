@@ -15,6 +15,8 @@ export interface SentimentScores {
   negative: number;
   neutral: number;
   positive: number;
+  /** Set by a cascade: true where its second stage answered (the scoring service counts these). */
+  deferred?: boolean;
 }
 
 export interface SentimentModel {
@@ -211,13 +213,13 @@ async function loadCascade(dir: string, manifest: CascadeManifest, manifestPath:
     notices: [...first.notices, ...second.notices],
     async scoreBatch(texts) {
       if (closed) throw new Error(`sentiment model ${manifest.version} is closed`);
-      const scores = await first.scoreBatch(texts);
+      const scores = (await first.scoreBatch(texts)).map((s) => ({ ...s, deferred: false }));
       const deferred = deferredRows(scores, manifest.deferBelow);
       if (deferred.length === 0) return scores;
       // The second stage sees only the deferred texts, as one batch: its share of the work is the deferred share.
       const again = await second.scoreBatch(deferred.map((i) => texts[i]!));
       deferred.forEach((row, k) => {
-        scores[row] = again[k]!;
+        scores[row] = { ...again[k]!, deferred: true };
       });
       return scores;
     },
