@@ -183,10 +183,11 @@ function benchSection(bench: unknown): string {
     );
     for (const m of Array.isArray(run.models) ? run.models : []) {
       const mr = asRecord(m);
+      const name = typeof mr.deferredShare === 'number' ? `${String(mr.name)} (${(100 * mr.deferredShare).toFixed(1)} % deferred)` : String(mr.name);
       for (const r of Array.isArray(mr.batches) ? mr.batches : []) {
         const rr = asRecord(r);
         const rounds = Array.isArray(rr.rounds) ? rr.rounds.map(String).join(' / ') : '';
-        lines.push(`| ${String(mr.name)} | ${String(rr.batch)} | ${Number(rr.itemsPerSecond).toFixed(0)} | ${rounds} | ${Number(rr.p50Ms).toFixed(2)} | ${Number(rr.p99Ms).toFixed(2)} |`);
+        lines.push(`| ${name} | ${String(rr.batch)} | ${Number(rr.itemsPerSecond).toFixed(0)} | ${rounds} | ${Number(rr.p50Ms).toFixed(2)} | ${Number(rr.p99Ms).toFixed(2)} |`);
       }
     }
   }
