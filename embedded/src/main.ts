@@ -4,6 +4,7 @@ import { createLogger } from '@barometer/runtime/logger';
 import { installShutdown } from '@barometer/runtime/shutdown';
 import { resolveUserPath } from '@barometer/runtime/config';
 import { defaultModelDir } from '@barometer/scoring/model';
+import { int8SpeedNotice } from '@barometer/scoring/cpu';
 import { clickHouseTargetOf } from '@barometer/analytics/client';
 import { httpSettingsOf, samplerSettingsOf } from '@barometer/live/config';
 import { loadEmbeddedConfig } from './config.ts';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     retention: { days: live.BAROMETER_RETENTION_DAYS, rollupDays: live.BAROMETER_ROLLUP_RETENTION_DAYS },
   });
   log.info({ dashboard: stack.address.replace('0.0.0.0', 'localhost'), brokers: stack.brokers }, 'Barometer is running, Ctrl-C stops it');
+  const cpuNotice = int8SpeedNotice();
+  if (cpuNotice) log.warn(cpuNotice);
   installShutdown([{ name: 'barometer', run: async () => void (await stack.stop()) }], log, 40_000);
 }
 

@@ -19,3 +19,10 @@ export function hasInt8DotProduct(info: string = cpuInfo()): boolean | undefined
   if (!/^flags\s*:/m.test(info)) return undefined;
   return /\b(avx512_vnni|avx_vnni)\b/.test(info);
 }
+
+/** What to tell whoever runs the int8 transformers on a CPU without an int8 dot product; undefined otherwise. */
+export function int8SpeedNotice(info: string = cpuInfo()): string | undefined {
+  if (hasInt8DotProduct(info) !== false) return undefined;
+  // Measured: MiniLM 233-293 items/s per core on an AVX2-only EPYC, 488-682 on VNNI Xeons (scoring/models/bench.json).
+  return 'this CPU has no int8 dot-product instructions (AVX-512 VNNI or AVX-VNNI): the int8 transformer models score about half as fast as on one that has them (speed tables in each MODEL_CARD.md)';
+}

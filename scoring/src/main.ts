@@ -11,6 +11,7 @@ import { TOPICS } from '@barometer/schemas/kafka';
 import { createScoring } from './scoring.ts';
 import { loadScoringConfig } from './config.ts';
 import { defaultModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { int8SpeedNotice } from './cpu.ts';
 import { followLivePointer, livePointerPath, startModelDirs } from './live-pointer.ts';
 
 async function main(): Promise<void> {
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
   const model = await load(dirs.live);
   const shadowModel = dirs.shadow ? await load(dirs.shadow) : undefined;
   log.info({ model: model.version, kind: model.manifest.kind, shadow: shadowModel?.version, pointerPath }, 'sentiment model loaded');
+  // Said at start, where a capacity plan made from the model card's VNNI figures would go wrong.
+  const cpuNotice = model.manifest.kind === 'linear' ? undefined : int8SpeedNotice();
+  if (cpuNotice) log.warn({ model: model.version }, cpuNotice);
   for (const notice of model.notices) log.warn({ model: model.version }, notice);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'barometer-scoring', log });
   await ensureTopics(kafka, TOPICS, log);
