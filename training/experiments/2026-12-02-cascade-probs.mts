@@ -10,7 +10,7 @@ for (const [name, dir] of [['minilm', defaultModelDir], ['mpnet', accurateModelD
   for (const s of ['validation', 'test'] as const) {
     const set = (split as any)[s];
     out[`${name}.${s}`] = await probabilitiesOf(m, set.texts);
-    out[`truth.${s}`] = set.truth;
+    out[`truth.${s}`] = set.truth; out[`texts.${s}`] = set.texts;
   }
 }
 writeFileSync(process.argv[2] ?? 'probs.json', JSON.stringify(out));
