@@ -14,20 +14,15 @@ import { parseArgs } from 'node:util';
 import { argmax3, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex } from './eval-metrics.ts';
 import { CascadeManifest, type DataSource } from './model-manifest.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, defaultModelDir, deferredRows, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
 
 type Proba = number[][];
 const top = (p: readonly number[]) => Math.max(...p);
 
-/** Each text's probabilities from the stage that answers it, as the served cascade does. */
+/** Each text's probabilities from the stage that answers it, routed by the served cascade's own rule. */
 export function combine(first: Proba, second: Proba, deferBelow: number): { proba: Proba; deferred: number } {
-  let deferred = 0;
-  const proba = first.map((p, i) => {
-    if (top(p) >= deferBelow) return p;
-    deferred++;
-    return second[i]!;
-  });
-  return { proba, deferred: deferred / first.length };
+  const rows = new Set(deferredRows(first.map(([negative = 0, neutral = 0, positive = 0]) => ({ negative, neutral, positive })), deferBelow));
+  return { proba: first.map((p, i) => (rows.has(i) ? second[i]! : p)), deferred: rows.size / first.length };
 }
 
 /** The threshold under which `share` of the texts' top probabilities fall (0 defers none, 1 defers all). */

@@ -1,4 +1,7 @@
-# Cascade routing probe (training/experiments/2026-12-02-cascade.md): python3 THIS /tmp/probs.json
+# Cascade probes (training/experiments/2026-12-02-cascade.md), on both stages' probabilities:
+#   npx tsx training/experiments/2026-12-02-cascade-probs.mts /tmp/probs.json ../shared/data
+#   python3 THIS /tmp/probs.json                                  # routers, averaging
+#   training/.venv/bin/python THIS /tmp/probs.json ../shared/data # and a linear first stage in front
 import json, math
 d=json.load(open(__import__('sys').argv[1]))
 def f1(t,p):
@@ -28,3 +31,41 @@ for s in ['validation','test']:
         for frac in [0.1,0.15,0.2]:
             defer=set(order[:int(frac*len(t))]); r.append(round(f1(t,[am(b[i]) if i in defer else am(a[i]) for i in range(len(t))]),4))
         print(s,name,r)
+
+# A linear first stage, fit on the training split only (train_linear.py's shipped settings, without the
+# refit on validation, so its threshold could be chosen on validation). Speeds: the AVX2 EPYC bench run.
+if len(__import__('sys').argv) > 2:
+    import sys
+    sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1]))
+    from pathlib import Path
+    import numpy as np
+    from train_linear import *
+    raw, clean, y, _ = read_tfns(Path(sys.argv[2]))
+    surge_raw, surge_clean, surge_y = read_surge(Path(sys.argv[2]))
+    i_tr, i_va, i_te = split_tfns(y)
+    take = lambda ids: [clean[i] for i in ids]
+    x_tr, x_va, x_te = take(i_tr), take(i_va), take(i_te)
+    y_tr = y[i_tr]
+    used, _ = surge_halves(surge_raw, surge_y, held_out=set(x_va) | set(x_te))
+    x_tr, y_tr = with_rows(x_tr, y_tr, used)
+    pipe = build_pipeline(FEATURE_CONFIGS[-1], 8.0).fit(x_tr, y_tr)
+    out = {}
+    for name, ids in [('validation', i_va), ('test', i_te)]:
+        p = pipe.predict_proba(take(ids))
+        out[name] = {raw[i]: [float(v) for v in p[k]] for k, i in enumerate(ids)}
+    L = out
+    # costs per item (s) from AMD run: linear 1/2463, minilm 1/243, mpnet 1/29
+    cl,cm,cp=1/2463,1/243,1/29
+    for s in ['validation','test']:
+        t=d['truth.'+s]; texts=d['texts.'+s]; a=d['minilm.'+s]; b=d['mpnet.'+s]
+        lin=[L[s].get(x) for x in texts]; miss=sum(1 for x in lin if x is None)
+        print(s,'missing',miss,'linear F1',round(f1(t,[am(p) for p in lin]),4))
+        for lt in [1.01,0.99,0.98,0.97,0.95,0.9,0.85]:
+            stage=[]; pred=[]
+            for i in range(len(t)):
+                if max(lin[i])>=lt: pred.append(am(lin[i])); stage.append(0)
+                elif max(a[i])>=0.8011: pred.append(am(a[i])); stage.append(1)
+                else: pred.append(am(b[i])); stage.append(2)
+            n=len(t); s0=stage.count(0)/n; s2=stage.count(2)/n
+            cost=cl+(1-s0)*cm+s2*cp
+            print(f"  lin>={lt:.2f} linear answers {s0:.1%} mpnet {s2:.1%}  F1 {f1(t,pred):.4f}  est items/s {1/cost:.0f}")
