@@ -19,12 +19,25 @@ import { accurateModelDir, cascadeModelDir, defaultModelDir, hasModel, linearMod
 import { cleanText } from './text-clean.ts';
 
 const BATCHES = [1, 8, 32, 128];
+const MAX_TOKENS = 32;
 
 // bench.json: the runs are read back only to keep those of other CPUs, so their inside is left loose.
 const BenchFile = z.object({
   runs: z.array(z.looseObject({ cpu: z.string(), int8DotProduct: z.boolean() })),
 });
-const MAX_TOKENS = 32;
+
+/** The runs already in bench.json (none if there is no file), read before minutes of timing, not after. */
+async function previousRuns(path: string): Promise<z.infer<typeof BenchFile>['runs']> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const parsed = BenchFile.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path}: not a bench file of runs per CPU (move it away to start afresh)\n${z.prettifyError(parsed.error)}`);
+  return parsed.data.runs;
+}
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -93,6 +106,8 @@ async function main(): Promise<void> {
     },
   });
   const budgetMs = Number(values.seconds) * 1000;
+  const path = join(modelsDir, 'bench.json');
+  const previous = await previousRuns(path);
   const split = await loadFrozenSplit(values['data-dir']);
   const tokenizer = new Tokenizer(JSON.parse(await readFile(join(defaultModelDir, 'tokenizer.json'), 'utf8')), {});
   const texts = shuffled(
@@ -169,11 +184,6 @@ async function main(): Promise<void> {
     texts: `${texts.length} held-out tfns headlines of ≤ ${MAX_TOKENS} tokens, mean ${meanTokens.toFixed(1)} tokens with [CLS]/[SEP]`,
     models: results,
   };
-  const path = join(modelsDir, 'bench.json');
-  const previous = await readFile(path, 'utf8').then(
-    (text) => BenchFile.parse(JSON.parse(text)).runs,
-    () => [],
-  );
   // One run per kind of CPU: this one replaces an earlier run on the same kind.
   const runs = [run, ...previous.filter((r) => r.cpu !== run.cpu || r.int8DotProduct !== run.int8DotProduct)];
   await writeFile(path, `${JSON.stringify({ runs }, null, 2)}\n`);
