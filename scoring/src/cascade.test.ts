@@ -119,6 +119,20 @@ describe('sentiment model: cascade', () => {
     }
   });
 
+  test('a cascade naming itself as a stage is refused instead of loading itself forever', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cascade-'));
+    try {
+      await symlink(defaultModelDir, join(root, 'minilm-sentiment'));
+      const manifest = CascadeManifest.parse(await readJson(join(cascadeModelDir, 'manifest.json')));
+      await mkdir(join(root, 'loop'));
+      const loop = { ...manifest, stages: [manifest.stages[0], { model: 'loop', version: manifest.version }] };
+      await writeFile(join(root, 'loop', 'manifest.json'), JSON.stringify(loop));
+      await assert.rejects(loadSentimentModel(join(root, 'loop')), /stage loop is itself a cascade/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test('a stage retrained since the threshold was chosen is refused, naming it', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cascade-'));
     try {

@@ -181,7 +181,7 @@ export async function loadSentimentModel(
   };
 }
 
-/** The stage that answers each text: 0 where the first stage's top probability reaches deferBelow, else 1. */
+/** Indexes of the texts a cascade passes to its second stage: those whose top probability from the first is below deferBelow. */
 export function deferredRows(first: readonly SentimentScores[], deferBelow: number): number[] {
   const rows: number[] = [];
   first.forEach((s, i) => {
@@ -194,9 +194,13 @@ async function loadCascade(dir: string, manifest: CascadeManifest, manifestPath:
   const stages: SentimentModel[] = [];
   try {
     for (const stage of manifest.stages) {
-      const model = await loadSentimentModel(join(dir, '..', stage.model), opts);
+      const stageDir = join(dir, '..', stage.model);
+      // Checked before loading: a cascade that names itself (or another cascade) would recurse.
+      if ((await readManifest(join(stageDir, 'manifest.json'))).kind === 'cascade') {
+        throw new Error(`${manifestPath}: stage ${stage.model} is itself a cascade`);
+      }
+      const model = await loadSentimentModel(stageDir, opts);
       stages.push(model);
-      if (model.manifest.kind === 'cascade') throw new Error(`${manifestPath}: stage ${stage.model} is itself a cascade`);
       if (model.version !== stage.version) {
         throw new Error(`${manifestPath}: stage ${stage.model} is ${model.version}, but the cascade was tuned on ${stage.version}; rerun npm run cascade`);
       }
