@@ -104,15 +104,15 @@ function benchRows(run: Record<string, unknown>): BenchRow[] {
   });
 }
 
-/** bench.json's runs, one per kind of CPU, newest first (a file from before runs were kept is one run). */
+/** bench.json's runs, one per kind of CPU, newest first. */
 function benchRuns(bench: unknown): Record<string, unknown>[] {
-  const b = asRecord(bench);
-  return Array.isArray(b.runs) ? b.runs.map(asRecord) : Array.isArray(b.models) ? [b] : [];
+  const runs = asRecord(bench).runs;
+  return Array.isArray(runs) ? runs.map(asRecord) : [];
 }
 
 /** A run's CPU in a few words, with the instruction set that decides the int8 kernels' speed. */
 const cpuOf = (run: Record<string, unknown>) =>
-  `${String(run.cpu ?? 'unknown CPU').split(',')[0]} (${run.int8DotProduct === false ? 'AVX2, no int8 dot product' : 'VNNI'})`;
+  `${String(run.cpu ?? 'unknown CPU').split(',')[0]} (${run.int8DotProduct ? 'VNNI' : 'AVX2, no int8 dot product'})`;
 
 /** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default. */
 const CONSUMER_BATCH = DEFAULT_SCORING_BATCH;
