@@ -1,7 +1,7 @@
 // Renders scoring/models/minilm-sentiment/MODEL_CARD.md from figures that `npm run eval` has just
 // recomputed, the manifest, the training report and the last `npm run bench`.
 
-import type { CryptoMetrics, ModelManifest, SplitMetrics, TransformerManifest } from './model-manifest.ts';
+import type { CryptoMetrics, DataSource, ModelManifest, SplitMetrics, TransformerManifest } from './model-manifest.ts';
 import { DEFAULT_SCORING_BATCH } from './config.ts';
 import type { Interval } from './eval-metrics.ts';
 
@@ -46,6 +46,10 @@ export interface CardInput {
 const LABELS = ['negative', 'neutral', 'positive'] as const;
 const f3 = (x: number) => x.toFixed(3);
 const f4 = (x: number) => x.toFixed(4);
+
+/** The data-and-licences list every card opens its licence section with. */
+const dataLines = (data: readonly DataSource[]) =>
+  data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n');
 
 function classTable(m: SplitMetrics): string {
   const rows = LABELS.map((l) => {
@@ -351,7 +355,7 @@ onnxruntime's \`quantize_dynamic\` scales activations per batch tensor at run ti
 a text's batch neighbours and validation macro-F1 fell to 0.796, so it is not used.
 
 ## Data and licences
-${m.data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n')}
+${dataLines(m.data)}
 - Pretrained weights: ${m.base.name}, licence ${m.base.licence}, from ${m.base.source}.
 - No data or weights with a non-commercial licence; the loader warns at load time if a manifest ever
   lists one (\`nonCommercial: true\`).
@@ -510,7 +514,7 @@ activation grid per feature; with one per tensor, as the default model is quanti
 validation macro-F1 to int8 (training/experiments/2026-12-02-mpnet-int8.md).
 
 ## Data and licences
-${m.data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n')}
+${dataLines(m.data)}
 - Pretrained weights: ${m.base.name}, licence ${m.base.licence}, from ${m.base.source}.
 - No data or weights with a non-commercial licence.
 
@@ -662,7 +666,7 @@ ${cryptoAndSideBySide(c, [
   ], iv?.resamples)}
 
 ## Data and licences
-${m.data.map((d) => `- ${d.name}: licence ${d.licence}${d.nonCommercial ? ' (NON-COMMERCIAL)' : ''}, <${d.source}>. Use: ${d.use ?? ''}.`).join('\n')}
+${dataLines(m.data)}
 ${[fm, am].map((s) => (s.kind === 'transformer' ? `- Pretrained weights: ${s.base.name}, licence ${s.base.licence}, from ${s.base.source}.` : '')).filter(Boolean).join('\n')}
 - No data or weights with a non-commercial licence. The stages' own cards say how each was trained.
 

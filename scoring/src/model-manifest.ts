@@ -131,6 +131,9 @@ const CascadePoint = z.object({
   testMacroF1: Rate,
 });
 
+/** A sibling model directory and the version the cascade was tuned on. */
+const CascadeStage = z.object({ model: FileName, version: z.string().min(1) });
+
 /**
  * Two models in sequence, served as one: the first scores every text, and a text whose top
  * probability from it is below deferBelow is scored again by the second, whose probabilities
@@ -142,10 +145,7 @@ const CascadePoint = z.object({
 export const CascadeManifest = z.object({
   ...common,
   kind: z.literal('cascade'),
-  stages: z.tuple([
-    z.object({ model: FileName, version: z.string().min(1) }),
-    z.object({ model: FileName, version: z.string().min(1) }),
-  ]),
+  stages: z.tuple([CascadeStage, CascadeStage]),
   deferBelow: Rate,
   // How deferBelow was chosen: the share of validation texts the second stage may take, and the curve.
   selection: z.object({
