@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { createProducer } from '@barometer/runtime/kafka';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { z } from 'zod';
 import { ItemsResponse, ScoreResponse, SentimentValue } from '@barometer/schemas/api';
@@ -200,7 +201,7 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
     const title = `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Solana outage halts network for hours`;
     const kafka = new Kafka({ brokers: stack.brokers, clientId: 'dashboard-test', logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
+    const producer = createProducer(kafka);
     await producer.connect();
     try {
       const item = rawItemTitled(title);

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { io as connect, type Socket } from 'socket.io-client';
 import { Kafka, logLevel } from 'kafkajs';
+import { createProducer } from '@barometer/runtime/kafka';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
@@ -156,7 +157,7 @@ describe('the walking system, end to end', () => {
 
   test('invalid messages go to the DLQ with a reason and the pipeline carries on', async () => {
     const kafka = new Kafka({ brokers: stack.brokers, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
+    const producer = createProducer(kafka);
     await producer.connect();
     await producer.send({
       topic: stack.topics.raw,

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { RawItem } from '@barometer/schemas/items';
 import { SourceHealth } from '@barometer/schemas/api';
 import { createMetricsRegistry } from '@barometer/runtime/metrics';
-import { ensureTopics } from '@barometer/runtime/kafka';
+import { createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { createIngest, type Ingest } from './ingest.ts';
 import { createRssSources } from './rss-source.ts';
 import { createSsrfGuard } from './ssrf-guard.ts';
@@ -73,7 +73,7 @@ describe('ingest pipeline against the broker', { skip: brokers.length === 0 ? 'K
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
     await ensureTopics(kafka, topics, log, 1);
-    producer = kafka.producer();
+    producer = createProducer(kafka);
     await producer.connect();
     const schedule = { intervalMs: 3_600_000, jitter: 0.1, backoffBaseMs: 60_000, backoffMaxMs: 3_600_000, timeoutMs: 5000, maxBytes: 1 << 20, firstReadWithinMs: 3_600_000 };
     const sources = createRssSources(

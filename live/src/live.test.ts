@@ -16,7 +16,7 @@ import { MAX_SUBSCRIPTIONS, type ClientToServerEvents, type SentimentSnapshot, t
 import { createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
-import { ensureTopics } from '@barometer/runtime/kafka';
+import { createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { createLive, type Live } from './live.ts';
 import { ROOM_REQUESTS_PER_WINDOW } from './socket-gateway.ts';
@@ -82,7 +82,7 @@ describe('live gateway over socket.io', { skip: brokers.length === 0 ? 'KAFKA_BR
     await insertScoredItems(ch, [scored(1, 0.5, 10, { assets: ['BTC'] }), scored(2, -0.5, 20, { assets: ['ETH'] })], 'seed');
     const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
     await ensureTopics(kafka, topics, log, 2);
-    producer = kafka.producer();
+    producer = createProducer(kafka);
     await producer.connect();
     live = await createLive({
       clickhouse: ch, kafka, topics, groupId: `live-${run}`, log, metrics: createMetricsRegistry(), tickIntervalMs: TICK_MS,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pino from 'pino';
 import type { RawItem } from '@barometer/schemas/items';
-import { ensureTopics } from '@barometer/runtime/kafka';
+import { createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { createMetricsRegistry, readHistogram } from '@barometer/runtime/metrics';
 import { createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
@@ -42,7 +42,7 @@ describe('chunks across partitions', { skip: brokers.length === 0 ? 'KAFKA_BROKE
     root = await mkdtemp(join(tmpdir(), 'barometer-chunking-'));
     ch = createClickHouse({ kind: 'embedded', dataDir: join(root, 'data') });
     await migrate(ch, log);
-    producer = kafka.producer();
+    producer = createProducer(kafka);
     await producer.connect();
   });
   after(async () => {

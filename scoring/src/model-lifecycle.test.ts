@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pino from 'pino';
 import type { RawItem } from '@barometer/schemas/items';
-import { ensureTopics } from '@barometer/runtime/kafka';
+import { createProducer, ensureTopics } from '@barometer/runtime/kafka';
 import { createClickHouse, type ClickHouseClient } from '@barometer/analytics/client';
 import { migrate } from '@barometer/analytics/migrate';
 import { insertScoredItems } from '@barometer/analytics/scored-items';
@@ -92,7 +92,7 @@ describe('model lifecycle', () => {
 
     before(async () => {
       await ensureTopics(kafka, topics, log, 2);
-      producer = kafka.producer();
+      producer = createProducer(kafka);
       await producer.connect();
     });
     after(async () => {
@@ -201,7 +201,7 @@ describe('model lifecycle', () => {
       const consumer = kafka.consumer({ groupId: `lifecycle-cascade-${run}`, maxWaitTimeInMs: 50 });
       await consumer.connect();
       // Its own producer: the shared one still has the shadow test's deleted topic in its metadata.
-      const own = kafka.producer();
+      const own = createProducer(kafka);
       await own.connect();
       const cascade = await loadSentimentModel(cascadeModelDir);
       const scoring = createScoring({ consumer, producer: own, clickhouse: ch, model: cascade, topics: cascadeTopics, log, maxBatchSize: 16, metrics: registry });
