@@ -116,7 +116,7 @@ function benchRuns(bench: unknown): Record<string, unknown>[] {
 
 /** A run's CPU in a few words, with the instruction set that decides the int8 kernels' speed. */
 const cpuOf = (run: Record<string, unknown>) =>
-  `${String(run.cpu ?? 'unknown CPU').split(',')[0]} (${run.int8DotProduct ? 'VNNI' : 'AVX2, no int8 dot product'})`;
+  `${String(run.cpu ?? 'unknown CPU').split(',')[0]} (${run.int8Matrix ? 'AMX' : run.int8DotProduct ? 'VNNI' : 'AVX2, no int8 dot product'})`;
 
 /** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default. */
 const CONSUMER_BATCH = DEFAULT_SCORING_BATCH;
