@@ -14,10 +14,12 @@ export function cpuInfo(): string {
   }
 }
 
+/** Whether the CPU flags hold one of the pattern's; undefined where there are no flags to read. */
+const hasFlag = (info: string, pattern: RegExp): boolean | undefined => (/^flags\s*:/m.test(info) ? pattern.test(info) : undefined);
+
 /** true / false from the CPU flags; undefined where they cannot be read. */
 export function hasInt8DotProduct(info: string = cpuInfo()): boolean | undefined {
-  if (!/^flags\s*:/m.test(info)) return undefined;
-  return /\b(avx512_vnni|avx_vnni)\b/.test(info);
+  return hasFlag(info, /\b(avx512_vnni|avx_vnni)\b/);
 }
 
 /**
@@ -26,13 +28,13 @@ export function hasInt8DotProduct(info: string = cpuInfo()): boolean | undefined
  * speed for the shipped transformers, so the bench and the cards keep it apart from VNNI.
  */
 export function hasInt8Matrix(info: string = cpuInfo()): boolean | undefined {
-  if (!/^flags\s*:/m.test(info)) return undefined;
-  return /\bamx_int8\b/.test(info);
+  return hasFlag(info, /\bamx_int8\b/);
 }
 
 /** What to tell whoever runs the int8 transformers on a CPU without an int8 dot product; undefined otherwise. */
 export function int8SpeedNotice(info: string = cpuInfo()): string | undefined {
   if (hasInt8DotProduct(info) !== false) return undefined;
-  // Measured: MiniLM 233-293 items/s per core on an AVX2-only EPYC, 488-682 on VNNI Xeons (scoring/models/bench.json).
+  // Measured: MiniLM 233-293 items/s per core on an AVX2-only EPYC, 488-682 on VNNI Xeons, 993-1000 on an
+  // AMX Xeon (scoring/models/bench.json).
   return 'this CPU has no int8 dot-product instructions (AVX-512 VNNI or AVX-VNNI): the int8 transformer models score about half as fast as on one that has them (speed tables in each MODEL_CARD.md)';
 }
