@@ -16,20 +16,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from train_linear import FEATURE_CONFIGS, build_pipeline, read_surge, read_tfns, split_tfns, surge_halves, with_rows  # noqa: E402
+from train_linear import FEATURE_CONFIGS, build_pipeline, read_surge, read_tfns, split_tfns, surge_halves, three_class_metrics, with_rows  # noqa: E402
 
 probs = json.load(open(sys.argv[1]))
 data = Path(sys.argv[2])
-
-
-def macro_f1(truth, pred):
-    f1s = []
-    for c in range(3):
-        tp = sum(1 for t, p in zip(truth, pred) if t == c and p == c)
-        fp = sum(1 for t, p in zip(truth, pred) if t != c and p == c)
-        fn = sum(1 for t, p in zip(truth, pred) if t == c and p != c)
-        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return sum(f1s) / 3
 
 
 raw, clean, y, _ = read_tfns(data)
@@ -46,7 +36,7 @@ for name, ids in [('validation', i_va), ('test', i_te)]:
     by_text = dict(zip((raw[i] for i in ids), pipe.predict_proba(take(ids))))
     texts = probs[f'texts.{name}']
     split[name] = {
-        'truth': probs[f'truth.{name}'],
+        'truth': np.array(probs[f'truth.{name}']),
         'linear': np.array([by_text[t] for t in texts]),
         'minilm': np.array(probs[f'minilm.{name}']),
         'mpnet': np.array(probs[f'mpnet.{name}']),
@@ -62,7 +52,7 @@ def mix(s, w, how):
 
 
 def f1_of(s, p):
-    return macro_f1(s['truth'], list(p.argmax(axis=1)))
+    return three_class_metrics(s['truth'], p)['macroF1']
 
 
 va, te = split['validation'], split['test']
