@@ -177,6 +177,30 @@ def with_rows(x: list[str], y: np.ndarray, rows: dict[str, Any]) -> tuple[list[s
     return x + rows["clean"], np.concatenate([y, np.array(rows["y"], dtype=y.dtype)])
 
 
+@dataclass
+class ServedSplit:
+    """The frozen tfns split with the training rows the served models learn from (the training split
+    plus the Surge half), for experiments that refit a model the way the trainers do."""
+
+    raw: list[str]
+    clean: list[str]
+    y: np.ndarray
+    idx_train: np.ndarray
+    idx_val: np.ndarray
+    idx_test: np.ndarray
+    x_train: list[str]
+    y_train: np.ndarray
+
+
+def served_split(data_dir: Path) -> ServedSplit:
+    raw, clean, y, _ = read_tfns(data_dir)
+    surge_raw, _, surge_y = read_surge(data_dir)
+    idx_train, idx_val, idx_test = split_tfns(y)
+    used, _ = surge_halves(surge_raw, surge_y, held_out={clean[i] for i in idx_val} | {clean[i] for i in idx_test})
+    x_train, y_train = with_rows([clean[i] for i in idx_train], y[idx_train], used)
+    return ServedSplit(raw, clean, y, idx_train, idx_val, idx_test, x_train, y_train)
+
+
 def read_extra_labels(path: Path, held_out: set[str]) -> dict[str, Any]:
     """Collected labels (text,label CSV, as `npm run train` exports them), cleaned like every text.
     Texts that are in validation or test once cleaned are dropped: a label on a test headline must

@@ -19,6 +19,7 @@ import {
   labelOf,
   linearModelDir,
   loadSentimentModel,
+  planRuns,
   type SentimentModel,
   type SentimentScores,
 } from './sentiment-model.ts';
@@ -334,6 +335,55 @@ for (const shipped of SHIPPED.filter((s) => s.kind === 'transformer')) {
     for (const c of fixture.cases) assert.deepEqual(tokenize(c.clean), c.ids, JSON.stringify(c.clean));
   });
 }
+
+describe('planRuns', () => {
+  // Each text in exactly one run, runs of at most 16 texts in ascending length.
+  function checkCover(lengths: number[], runs: number[][]): void {
+    assert.deepEqual(runs.flat().sort((a, b) => a - b), lengths.map((_, i) => i));
+    const flat = runs.flat().map((i) => lengths[i]!);
+    assert.deepEqual(flat, [...flat].sort((a, b) => a - b));
+    for (const run of runs) assert.ok(run.length >= 1 && run.length <= 16, `run of ${run.length}`);
+  }
+
+  test('an empty batch has no runs; one text is one run', () => {
+    assert.deepEqual(planRuns([]), []);
+    assert.deepEqual(planRuns([7]), [[0]]);
+  });
+
+  test('texts of one length fill runs of 16', () => {
+    const lengths = Array.from({ length: 40 }, () => 20);
+    const runs = planRuns(lengths);
+    checkCover(lengths, runs);
+    assert.deepEqual(runs.map((r) => r.length).sort((a, b) => a - b), [8, 16, 16]);
+  });
+
+  test('a small batch of mixed lengths runs whole rather than paying for a run per length', () => {
+    // 6 texts: one run padded to 14 costs 32 + 6 x 14 = 116; a run per length would cost 6 x 32 + 69.
+    const lengths = [9, 14, 10, 12, 11, 13];
+    const runs = planRuns(lengths);
+    checkCover(lengths, runs);
+    assert.equal(runs.length, 1);
+  });
+
+  test('long and short texts of a large batch run apart, where padding would cost more than a run', () => {
+    const lengths = [...Array.from({ length: 16 }, () => 8), ...Array.from({ length: 16 }, () => 32)];
+    const runs = planRuns(lengths);
+    checkCover(lengths, runs);
+    assert.deepEqual(
+      runs.map((r) => r.map((i) => lengths[i])),
+      [Array.from({ length: 16 }, () => 8), Array.from({ length: 16 }, () => 32)],
+    );
+  });
+
+  test('a batch of the consumer size is cut into runs that cover it in length order', () => {
+    let seed = 1;
+    const lengths = Array.from({ length: 128 }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 6 + (seed % 27);
+    });
+    checkCover(lengths, planRuns(lengths));
+  });
+});
 
 describe('labelOf and entropyOf', () => {
   test('labelOf is the argmax', () => {

@@ -26,7 +26,7 @@ export interface SentimentModel {
   /** Licence notices from the manifest (non-commercial data or weights); empty when there are none. */
   readonly notices: readonly string[];
   /** Results are in input order. A linear model scores the batch in one ONNX run; a transformer in
-   *  runs of up to 32 texts of similar length, each padded to its longest text. */
+   *  runs of up to 16 texts of similar length, each padded to its longest text (planRuns). */
   scoreBatch(texts: readonly string[]): Promise<SentimentScores[]>;
   /** Releases the InferenceSession; the model cannot score afterwards. */
   close(): Promise<void>;
@@ -134,20 +134,10 @@ export async function loadSentimentModel(
     };
     run = async (cleaned) => {
       const rows = cleaned.map(tokenize);
-      if (rows.length === 1) return runRows(rows);
-      // The batch runs as slices of texts of nearly the same length, so that short headlines are not
-      // padded to the longest one: padding a mixed batch to its longest wastes ~30% of the work.
-      const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.length - rows[b]!.length || a - b);
       const out = new Float32Array(rows.length * labels.length);
-      let start = 0;
-      while (start < order.length) {
-        const shortest = rows[order[start]!]!.length;
-        let end = start + 1;
-        while (end < order.length && end - start < RUN_ROWS && rows[order[end]!]!.length <= shortest + PAD_SLACK) end++;
-        const slice = order.slice(start, end);
+      for (const slice of planRuns(rows.map((r) => r.length))) {
         const data = await runRows(slice.map((i) => rows[i]!));
         slice.forEach((row, k) => out.set(data.subarray(k * labels.length, (k + 1) * labels.length), row * labels.length));
-        start = end;
       }
       return out;
     };
@@ -256,10 +246,40 @@ async function loadTokenizer(dir: string, manifest: TransformerManifest, manifes
   return new Tokenizer(json, {});
 }
 
-// A transformer run holds at most RUN_ROWS texts whose lengths differ by at most PAD_SLACK tokens:
-// measured on one core (scoring/models/bench.json), padding costs more than extra runs do.
-const RUN_ROWS = 32;
-const PAD_SLACK = 2;
+// One session run costs about as much as RUN_COST padded tokens before any text is scored (reading
+// the weights: ~0.7 ms for MiniLM, ~9 ms for mpnet on an AMX Xeon, against ~0.04 / ~0.2 ms per token),
+// and runs of more than RUN_ROWS texts score each text slower (the activations outgrow the core's
+// cache). Measured on one core with training/experiments/2026-12-02-run-planning.mts.
+const RUN_ROWS = 16;
+const RUN_COST = 32;
+
+/**
+ * Splits a batch into session runs: texts sorted by length, cut into runs of at most RUN_ROWS so that
+ * the padded tokens plus RUN_COST per run are fewest (exact, by dynamic programming over the cuts).
+ * Returns the texts' indexes per run. Short headlines are then not padded to the longest text of a
+ * mixed batch (~30 % of the work), and a small batch (a cascade's deferred texts) is not cut into
+ * many runs that each pay for reading the weights.
+ */
+export function planRuns(lengths: readonly number[]): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  const n = order.length;
+  const best = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
+  const cut = new Int32Array(n + 1);
+  best[0] = 0;
+  for (let end = 1; end <= n; end++) {
+    const width = lengths[order[end - 1]!]!; // the longest text of a run ending here
+    for (let start = Math.max(0, end - RUN_ROWS); start < end; start++) {
+      const cost = best[start]! + RUN_COST + (end - start) * width;
+      if (cost < best[end]!) {
+        best[end] = cost;
+        cut[end] = start;
+      }
+    }
+  }
+  const runs: number[][] = [];
+  for (let end = n; end > 0; end = cut[end]!) runs.push(order.slice(cut[end]!, end));
+  return runs.reverse();
+}
 
 /**
  * Token ids of one cleaned text, [CLS] and [SEP] included. Truncation keeps the first

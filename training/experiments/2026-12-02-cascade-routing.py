@@ -40,14 +40,9 @@ if len(__import__('sys').argv) > 2:
     from pathlib import Path
     import numpy as np
     from train_linear import *
-    raw, clean, y, _ = read_tfns(Path(sys.argv[2]))
-    surge_raw, surge_clean, surge_y = read_surge(Path(sys.argv[2]))
-    i_tr, i_va, i_te = split_tfns(y)
+    ss = served_split(Path(sys.argv[2]))
+    raw, clean, i_va, i_te, x_tr, y_tr = ss.raw, ss.clean, ss.idx_val, ss.idx_test, ss.x_train, ss.y_train
     take = lambda ids: [clean[i] for i in ids]
-    x_tr, x_va, x_te = take(i_tr), take(i_va), take(i_te)
-    y_tr = y[i_tr]
-    used, _ = surge_halves(surge_raw, surge_y, held_out=set(x_va) | set(x_te))
-    x_tr, y_tr = with_rows(x_tr, y_tr, used)
     pipe = build_pipeline(FEATURE_CONFIGS[-1], 8.0).fit(x_tr, y_tr)
     out = {}
     for name, ids in [('validation', i_va), ('test', i_te)]:

@@ -16,19 +16,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from train_linear import FEATURE_CONFIGS, build_pipeline, read_surge, read_tfns, split_tfns, surge_halves, three_class_metrics, with_rows  # noqa: E402
+from train_linear import FEATURE_CONFIGS, build_pipeline, served_split, three_class_metrics  # noqa: E402
 
 probs = json.load(open(sys.argv[1]))
 data = Path(sys.argv[2])
 
 
-raw, clean, y, _ = read_tfns(data)
-surge_raw, surge_clean, surge_y = read_surge(data)
-i_tr, i_va, i_te = split_tfns(y)
+ss = served_split(data)
+raw, clean, i_va, i_te, x_tr, y_tr = ss.raw, ss.clean, ss.idx_val, ss.idx_test, ss.x_train, ss.y_train
 take = lambda ids: [clean[i] for i in ids]  # noqa: E731
-x_tr, y_tr = take(i_tr), y[i_tr]
-used, _ = surge_halves(surge_raw, surge_y, held_out=set(take(i_va)) | set(take(i_te)))
-x_tr, y_tr = with_rows(x_tr, y_tr, used)
 pipe = build_pipeline(FEATURE_CONFIGS[-1], 8.0).fit(x_tr, y_tr)
 
 split = {}
