@@ -184,8 +184,6 @@ class ServedSplit:
 
     raw: list[str]
     clean: list[str]
-    y: np.ndarray
-    idx_train: np.ndarray
     idx_val: np.ndarray
     idx_test: np.ndarray
     x_train: list[str]
@@ -198,7 +196,7 @@ def served_split(data_dir: Path) -> ServedSplit:
     idx_train, idx_val, idx_test = split_tfns(y)
     used, _ = surge_halves(surge_raw, surge_y, held_out={clean[i] for i in idx_val} | {clean[i] for i in idx_test})
     x_train, y_train = with_rows([clean[i] for i in idx_train], y[idx_train], used)
-    return ServedSplit(raw, clean, y, idx_train, idx_val, idx_test, x_train, y_train)
+    return ServedSplit(raw, clean, idx_val, idx_test, x_train, y_train)
 
 
 def read_extra_labels(path: Path, held_out: set[str]) -> dict[str, Any]:
