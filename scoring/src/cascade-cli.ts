@@ -1,10 +1,12 @@
-// `npm run cascade -w @barometer/scoring [-- --share S]`: builds scoring/models/cascade-sentiment,
-// the default model with the accurate one behind it. Both stages score the frozen validation and
-// test splits and the Surge held-out set once; the threshold is the first stage's top probability
-// below which a share of the validation texts fall, so the second stage takes about that share of
-// a feed like tfns. The share is S, or else the smallest on the curve whose validation macro-F1 is
-// within WITHIN of the second stage's alone: the cheapest point that keeps nearly all its accuracy.
-// Test figures are computed after the choice and never feed back into it.
+// `npm run cascade -w @barometer/scoring [-- --share S | --max-share M] [--version V]`: builds
+// scoring/models/cascade-sentiment, the default model with the accurate one behind it. Both stages
+// score the frozen validation and test splits and the Surge held-out set once; the threshold is the
+// first stage's top probability below which a share of the validation texts fall, so the second stage
+// takes about that share of a feed like tfns. The share is S; or the most accurate on validation among
+// the curve's shares up to M (a speed budget: the second stage's share sets the cascade's cost); or
+// else the smallest whose validation macro-F1 is within WITHIN of the second stage's alone, the cheapest
+// point that keeps nearly all its accuracy. Test figures are computed after the choice and never feed
+// back into it.
 // Writes manifest.json only: the stages' files stay in their own directories.
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -36,6 +38,24 @@ export function thresholdForShare(first: Proba, share: number): number {
 const SHARES = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1];
 const WITHIN = 0.005;
 
+export interface CurvePoint {
+  share: number;
+  validationMacroF1: number;
+}
+
+/** The share to defer (see the header): `share` if given, else the best validation point up to `maxShare`, else the cheapest within WITHIN of the second stage alone. */
+export function chooseShare(curve: readonly CurvePoint[], secondAlone: number, opts: { share?: number; maxShare?: number }): number {
+  if (opts.share !== undefined) return opts.share;
+  if (opts.maxShare !== undefined) {
+    const { maxShare } = opts;
+    const affordable = curve.filter((p) => p.share <= maxShare);
+    if (affordable.length === 0) throw new Error(`--max-share ${maxShare} is below every share on the curve`);
+    // Ties go to the smaller share: the same accuracy for less of the second stage's time.
+    return affordable.reduce((best, p) => (p.validationMacroF1 > best.validationMacroF1 ? p : best)).share;
+  }
+  return curve.find((p) => p.validationMacroF1 >= secondAlone - WITHIN)?.share ?? 1;
+}
+
 const macroF1 = (truth: ClassIndex[], proba: Proba) => threeClassMetrics(truth, proba.map(argmax3)).macroF1;
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
@@ -51,13 +71,22 @@ async function main(): Promise<void> {
     options: {
       'data-dir': { type: 'string', default: join(repoRoot, '..', 'shared', 'data') },
       share: { type: 'string' },
+      'max-share': { type: 'string' },
+      version: { type: 'string' },
       first: { type: 'string', default: defaultModelDir },
       second: { type: 'string', default: accurateModelDir },
       out: { type: 'string', default: cascadeModelDir },
     },
   });
-  const given = values.share === undefined ? undefined : Number(values.share);
-  if (given !== undefined && !(given >= 0 && given <= 1)) throw new Error(`--share must be between 0 and 1, got ${values.share}`);
+  const rate = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const x = Number(text);
+    if (!(x >= 0 && x <= 1)) throw new Error(`--${flag} must be between 0 and 1, got ${text}`);
+    return x;
+  };
+  const given = rate('share', values.share);
+  const maxShare = rate('max-share', values['max-share']);
+  if (given !== undefined && maxShare !== undefined) throw new Error('give --share or --max-share, not both');
   const split = await loadFrozenSplit(values['data-dir']);
   const surge = await loadSurgeHeldOut(values['data-dir']);
   const sets = [split.validation.texts, split.test.texts, surge.texts];
@@ -89,7 +118,11 @@ async function main(): Promise<void> {
   // Rounded once, so the served threshold is the one every figure below was computed with.
   const curve = SHARES.map((s) => point(round4(thresholdForShare(aVal, s))));
   const secondAlone = macroF1(split.validation.truth, bVal);
-  const share = given ?? SHARES[curve.findIndex((p) => p.validationMacroF1 >= secondAlone - WITHIN)] ?? 1;
+  const share = chooseShare(
+    curve.map((p, i) => ({ share: SHARES[i]!, validationMacroF1: p.validationMacroF1 })),
+    secondAlone,
+    { share: given, maxShare },
+  );
   const deferBelow = round4(thresholdForShare(aVal, share));
 
   const val = combine(aVal, bVal, deferBelow).proba;
@@ -100,7 +133,9 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const manifest = CascadeManifest.parse({
     name: 'barometer-sentiment-cascade',
-    version: `cascade-${basename(a.dir).split('-')[0]}-${basename(b.dir).split('-')[0]}-${date.replaceAll('-', '.')}`,
+    // A rebuilt cascade must not reuse an earlier one's version: rows are told apart by it. --version
+    // names a second build of the same day.
+    version: values.version ?? `cascade-${basename(a.dir).split('-')[0]}-${basename(b.dir).split('-')[0]}-${date.replaceAll('-', '.')}`,
     kind: 'cascade',
     labels: a.model.manifest.labels,
     preprocess: a.model.manifest.preprocess,
@@ -109,7 +144,11 @@ async function main(): Promise<void> {
       { model: basename(b.dir), version: b.model.version },
     ],
     deferBelow,
-    selection: { validationShare: share, ...(given === undefined ? { withinSecondStage: WITHIN } : {}), curve },
+    selection: {
+      validationShare: share,
+      ...(maxShare !== undefined ? { maxShare } : given === undefined ? { withinSecondStage: WITHIN } : {}),
+      curve,
+    },
     metrics: {
       validation: threeClassMetrics(split.validation.truth, val.map(argmax3)),
       test: threeClassMetrics(split.test.truth, test.map(argmax3)),

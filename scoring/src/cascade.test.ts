@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { combine, thresholdForShare } from './cascade-cli.ts';
+import { chooseShare, combine, thresholdForShare } from './cascade-cli.ts';
 import { CascadeManifest, ModelManifest } from './model-manifest.ts';
 import { ParityFixture } from './parity.ts';
 import { accurateModelDir, cascadeModelDir, defaultModelDir, deferredRows, labelOf, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
@@ -46,6 +46,26 @@ describe('threshold and routing', () => {
     [0.1, 0.8, 0.1],
     [0.3, 0.3, 0.4],
   ];
+
+  test('the share: as given, else the best validation point within a budget, else the cheapest near the second stage', () => {
+    const curve = [
+      { share: 0, validationMacroF1: 0.8 },
+      { share: 0.1, validationMacroF1: 0.837 },
+      { share: 0.15, validationMacroF1: 0.8488 },
+      { share: 0.2, validationMacroF1: 0.8539 },
+      { share: 0.25, validationMacroF1: 0.8596 },
+      { share: 0.3, validationMacroF1: 0.8589 },
+      { share: 1, validationMacroF1: 0.8631 },
+    ];
+    assert.equal(chooseShare(curve, 0.8631, { share: 0.3 }), 0.3);
+    assert.equal(chooseShare(curve, 0.8631, {}), 0.25); // first within 0.005 of 0.8631
+    assert.equal(chooseShare(curve, 0.8631, { maxShare: 0.2 }), 0.2);
+    assert.equal(chooseShare(curve, 0.8631, { maxShare: 0.22 }), 0.2); // between curve points
+    assert.equal(chooseShare(curve, 0.8631, { maxShare: 0.3 }), 0.25); // the best, not the largest
+    const flat = curve.map((p) => ({ ...p, validationMacroF1: Math.min(p.validationMacroF1, 0.85) }));
+    assert.equal(chooseShare(flat, 0.8631, { maxShare: 1 }), 0.2); // a tie goes to the smaller share
+    assert.throws(() => chooseShare(curve.slice(1), 0.8631, { maxShare: 0.05 }), /below every share/);
+  });
 
   test('a share of the texts falls below the threshold for that share', () => {
     assert.equal(thresholdForShare(first, 0), 0);

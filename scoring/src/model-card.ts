@@ -1,7 +1,7 @@
 // Renders scoring/models/minilm-sentiment/MODEL_CARD.md from figures that `npm run eval` has just
 // recomputed, the manifest, the training report and the last `npm run bench`.
 
-import type { CryptoMetrics, DataSource, ModelManifest, SplitMetrics, TransformerManifest } from './model-manifest.ts';
+import type { CascadeManifest, CryptoMetrics, DataSource, ModelManifest, SplitMetrics, TransformerManifest } from './model-manifest.ts';
 import { DEFAULT_SCORING_BATCH } from './config.ts';
 import type { Interval } from './eval-metrics.ts';
 
@@ -474,8 +474,12 @@ export function renderAccurateModelCard(input: AccurateCardInput): string {
   return `# Model card: ${m.name} \`${m.version}\`
 
 Three-class sentiment (negative / neutral / positive) for short finance and crypto headlines, the accurate
-model: ${m.base.name} (${m.base.layers} layers, ${m.base.hidden} wide, 110M parameters), its bottom
-${String(training.frozenLayers ?? '?')} layers as pretrained, the top ${m.base.layers - Number(training.frozenLayers ?? 0)} and a mean-pooling head fine-tuned on finance-news tweets${surge ? ' and half of the Surge crypto comments' : ''},
+model: ${m.base.name} (${m.base.layers} layers, ${m.base.hidden} wide, 110M parameters), ${
+  Number(training.frozenLayers ?? 0) === 0
+    ? `all ${m.base.layers} layers (the embeddings as pretrained)`
+    : `its bottom
+${String(training.frozenLayers ?? '?')} layers as pretrained, the top ${m.base.layers - Number(training.frozenLayers ?? 0)}`
+} and a mean-pooling head fine-tuned on finance-news tweets${surge ? ' and half of the Surge crypto comments' : ''},
 temperature-scaled (T = ${cal.temperature}), ${m.quantization ?? ''}. ONNX graph:
 \`${m.inputs.inputIds}\`, \`${m.inputs.attentionMask}\` (int64 \`[N, L]\`, L ≤ ${m.maxLength}) → \`${m.output.name}\` (float \`[N, 3]\`, in the order
 ${m.labels.join(', ')}), the same contract as the default model's. Tokenized in TypeScript by \`@huggingface/tokenizers\` from \`tokenizer.json\`.
@@ -578,6 +582,26 @@ export interface CascadeCardInput {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
+// How the cascade's share was chosen, in the card's words, and the flags that choose it again.
+function selectionRule(sel: CascadeManifest['selection'], accurateValidationF1: number): string {
+  if (sel.maxShare !== undefined) {
+    return `the most accurate share on the validation curve up to ${pct(sel.maxShare)} (\`--max-share ${sel.maxShare}\`, the most the second stage may take within the speed budget)`;
+  }
+  if (sel.withinSecondStage !== undefined) {
+    return `the smallest share on the curve below whose validation macro-F1
+is within ${sel.withinSecondStage} of the accurate model alone (${f4(accurateValidationF1)})`;
+  }
+  return 'the share given with `--share`';
+}
+
+function cascadeFlags(m: CascadeManifest): string {
+  const flags = [
+    ...(m.selection.maxShare !== undefined ? [`--max-share ${m.selection.maxShare}`] : m.selection.withinSecondStage === undefined ? [`--share ${m.selection.validationShare}`] : []),
+    `--version ${m.version}`,
+  ];
+  return ` -- ${flags.join(' ')}`;
+}
+
 /** The cascade's card: what it costs and buys against each of its stages, and the curve its threshold came from. */
 export function renderCascadeModelCard(input: CascadeCardInput): string {
   const { model: c, fast, accurate, linear, lexicon, intervals: iv } = input;
@@ -627,8 +651,7 @@ the data through the serving code: edit the generator, not this card.
 ## How the threshold was chosen
 \`npm run cascade -w @barometer/scoring\` (scoring/src/cascade-cli.ts) scores the validation
 split with both stages and sets the threshold at the first stage's top probability below which
-${pct(m.selection.validationShare)} of validation headlines fall: ${m.selection.withinSecondStage !== undefined ? `the smallest share on the curve below whose validation macro-F1
-is within ${m.selection.withinSecondStage} of the accurate model alone (${f4(accurate.validation.macroF1)})` : `the share given with \`--share\``}. The test columns were computed with the
+${pct(m.selection.validationShare)} of validation headlines fall: ${selectionRule(m.selection, accurate.validation.macroF1)}. The test columns were computed with the
 same thresholds after the choice and played no part in it; they are here so that a deployment can pick
 another point knowing what it costs.
 
@@ -677,7 +700,7 @@ ${benchSection(input.bench)}
 
 ## Reproduce
 \`\`\`sh
-npm run cascade -w @barometer/scoring${m.selection.withinSecondStage !== undefined ? '' : ` -- --share ${m.selection.validationShare}`}   # after both stages exist: writes manifest.json
+npm run cascade -w @barometer/scoring${cascadeFlags(m)}   # after both stages exist: writes manifest.json
 npm run bench -w @barometer/scoring && npm run eval
 \`\`\`
 `;

@@ -152,6 +152,8 @@ export const CascadeManifest = z.object({
     validationShare: Rate,
     // Set when the share was chosen as the smallest whose validation macro-F1 is within this of the second stage alone.
     withinSecondStage: Rate.optional(),
+    // Set when the share was chosen as the most accurate on validation among the curve's shares up to this one.
+    maxShare: Rate.optional(),
     curve: z.array(CascadePoint),
   }),
   ece: z.object({ validation: Rate, test: Rate }).optional(),
