@@ -471,14 +471,15 @@ export function renderAccurateModelCard(input: AccurateCardInput): string {
   const ratio = slowdown(input.bench, (name) => name === fm.name, (name) => name === m.name) ?? Number.NaN;
   const s = input.split;
   const ivA = iv?.macroF1[0];
+  const frozen = Number(training.frozenLayers ?? 0);
   return `# Model card: ${m.name} \`${m.version}\`
 
 Three-class sentiment (negative / neutral / positive) for short finance and crypto headlines, the accurate
 model: ${m.base.name} (${m.base.layers} layers, ${m.base.hidden} wide, 110M parameters), ${
-  Number(training.frozenLayers ?? 0) === 0
+  frozen === 0
     ? `all ${m.base.layers} layers (the embeddings as pretrained)`
     : `its bottom
-${String(training.frozenLayers ?? '?')} layers as pretrained, the top ${m.base.layers - Number(training.frozenLayers ?? 0)}`
+${String(training.frozenLayers ?? '?')} layers as pretrained, the top ${m.base.layers - frozen}`
 } and a mean-pooling head fine-tuned on finance-news tweets${surge ? ' and half of the Surge crypto comments' : ''},
 temperature-scaled (T = ${cal.temperature}), ${m.quantization ?? ''}. ONNX graph:
 \`${m.inputs.inputIds}\`, \`${m.inputs.attentionMask}\` (int64 \`[N, L]\`, L ≤ ${m.maxLength}) → \`${m.output.name}\` (float \`[N, 3]\`, in the order
@@ -582,24 +583,23 @@ export interface CascadeCardInput {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-// How the cascade's share was chosen, in the card's words, and the flags that choose it again.
-function selectionRule(sel: CascadeManifest['selection'], accurateValidationF1: number): string {
+// How the cascade's share was chosen, in the card's words, and the flag that chooses it again
+// (none for the default rule).
+function selectionOf(sel: CascadeManifest['selection'], accurateValidationF1: number): { rule: string; flag: string[] } {
   if (sel.maxShare !== undefined) {
-    return `the most accurate share on the validation curve up to ${pct(sel.maxShare)} (\`--max-share ${sel.maxShare}\`, the most the second stage may take within the speed budget)`;
+    return {
+      rule: `the most accurate share on the validation curve up to ${pct(sel.maxShare)} (\`--max-share ${sel.maxShare}\`, the most the second stage may take within the speed budget)`,
+      flag: [`--max-share ${sel.maxShare}`],
+    };
   }
   if (sel.withinSecondStage !== undefined) {
-    return `the smallest share on the curve below whose validation macro-F1
-is within ${sel.withinSecondStage} of the accurate model alone (${f4(accurateValidationF1)})`;
+    return {
+      rule: `the smallest share on the curve below whose validation macro-F1
+is within ${sel.withinSecondStage} of the accurate model alone (${f4(accurateValidationF1)})`,
+      flag: [],
+    };
   }
-  return 'the share given with `--share`';
-}
-
-function cascadeFlags(m: CascadeManifest): string {
-  const flags = [
-    ...(m.selection.maxShare !== undefined ? [`--max-share ${m.selection.maxShare}`] : m.selection.withinSecondStage === undefined ? [`--share ${m.selection.validationShare}`] : []),
-    `--version ${m.version}`,
-  ];
-  return ` -- ${flags.join(' ')}`;
+  return { rule: 'the share given with `--share`', flag: [`--share ${sel.validationShare}`] };
 }
 
 /** The cascade's card: what it costs and buys against each of its stages, and the curve its threshold came from. */
@@ -607,6 +607,7 @@ export function renderCascadeModelCard(input: CascadeCardInput): string {
   const { model: c, fast, accurate, linear, lexicon, intervals: iv } = input;
   if (c.manifest.kind !== 'cascade') throw new Error(`${c.manifest.version} is not a cascade`);
   const m = c.manifest;
+  const selection = selectionOf(m.selection, accurate.validation.macroF1);
   const [first, second] = m.stages;
   const fm = fast.manifest;
   const am = accurate.manifest;
@@ -651,7 +652,7 @@ the data through the serving code: edit the generator, not this card.
 ## How the threshold was chosen
 \`npm run cascade -w @barometer/scoring\` (scoring/src/cascade-cli.ts) scores the validation
 split with both stages and sets the threshold at the first stage's top probability below which
-${pct(m.selection.validationShare)} of validation headlines fall: ${selectionRule(m.selection, accurate.validation.macroF1)}. The test columns were computed with the
+${pct(m.selection.validationShare)} of validation headlines fall: ${selection.rule}. The test columns were computed with the
 same thresholds after the choice and played no part in it; they are here so that a deployment can pick
 another point knowing what it costs.
 
@@ -700,7 +701,7 @@ ${benchSection(input.bench)}
 
 ## Reproduce
 \`\`\`sh
-npm run cascade -w @barometer/scoring${cascadeFlags(m)}   # after both stages exist: writes manifest.json
+npm run cascade -w @barometer/scoring -- ${[...selection.flag, `--version ${m.version}`].join(' ')}   # after both stages exist: writes manifest.json
 npm run bench -w @barometer/scoring && npm run eval
 \`\`\`
 `;
