@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from train_linear import FEATURE_CONFIGS, build_pipeline, served_split  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
-COST_MS = {"linear": 0.259, "minilm": 1.022, "mpnet": 6.07, "bge": 1.022 / 0.54, "e5": 1.022 / 0.54}
+COST_MS = {"linear": 0.259, "minilm": 1.022, "mpnet": 6.07, "bge": 1.022 / 0.54, "e5": 1.022 / 0.54, "e5f": 1.022 / 0.54 / 0.81}
 
 d = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 firsts = [k.split(".")[0] for k in d if k.endswith(".validation") and not k.startswith(("truth", "texts", "mpnet"))]
