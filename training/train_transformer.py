@@ -634,8 +634,8 @@ def main() -> int:
     package_started = time.perf_counter()
 
     # The activation ranges come from training headlines only, never validation or test.
-    # mpnet's outlier features need a grid each (quantize_int8.quantize_static); MiniLM's graph keeps its format.
-    # One grid per feature where per-tensor grids lost accuracy (mpnet's outlier features); --int8-grid overrides.
+    # mpnet's outlier features need a grid each (quantize_int8.quantize_static); MiniLM's graph keeps its
+    # format; --int8-grid overrides either.
     per_channel = args.int8_grid == "feature" if args.int8_grid else args.base == "mpnet"
     model_bytes = quantize_int8(fp32_path, args.work_dir, tok, x_train[:CALIBRATION_TEXTS], per_channel=per_channel)
     so = ort.SessionOptions()

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { argmax3, threeClassMetrics } from '../../scoring/src/eval-metrics.ts';
 import { loadFrozenSplit } from '../../scoring/src/frozen-split.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, loadSentimentModel, type SentimentModel } from '../../scoring/src/sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, defaultModelDir, deferredRows, loadSentimentModel, type SentimentScores } from '../../scoring/src/sentiment-model.ts';
 import { cleanText } from '../../scoring/src/text-clean.ts';
 
 const [gateDir, e5Dir, gateArg, e5Arg, dataDir = '../shared/data'] = process.argv.slice(2);
@@ -27,16 +27,16 @@ const linear = await loadSentimentModel(gateDir, opts);
 const e5 = await loadSentimentModel(e5Dir, opts);
 const mpnet = await loadSentimentModel(accurateModelDir, opts);
 
-type Row = { negative: number; neutral: number; positive: number };
-const top = (s: Row) => Math.max(s.negative, s.neutral, s.positive);
+type Row = SentimentScores;
 const counts = { items: 0, gated: 0, deferred: 0 };
 
 async function threeStage(texts: readonly string[]): Promise<Row[]> {
   const out: Row[] = await linear.scoreBatch(texts);
-  const rest = out.flatMap((s, i) => (top(s) >= gate ? [] : [i]));
+  // The cascade's own deferral rule, applied twice: below the gate to e5, then below E5 to mpnet.
+  const rest = deferredRows(out, gate);
   const second = await e5.scoreBatch(rest.map((i) => texts[i]!));
   rest.forEach((i, k) => (out[i] = second[k]!));
-  const hard = rest.filter((_, k) => top(second[k]!) < e5Below);
+  const hard = deferredRows(second, e5Below).map((k) => rest[k]!);
   const third = await mpnet.scoreBatch(hard.map((i) => texts[i]!));
   hard.forEach((i, k) => (out[i] = third[k]!));
   counts.items += texts.length;
