@@ -351,6 +351,9 @@ def main() -> int:
     parser.add_argument("--fixed", action="store_true", help="skip the grid: the shipped features and C (word12+char15, C=8)")
     parser.add_argument("--train-limit", type=int, help="train on the first N rows of the training split only (smoke tests)")
     parser.add_argument("--report", type=Path, help="write data sizes, figures and timings here as JSON")
+    # A cascade's gate (scoring/models/linear-gate): fit on train only, so that npm run cascade can read
+    # its threshold on validation texts it never saw. The fallback is refit on train + validation.
+    parser.add_argument("--no-refit", action="store_true", help="ship the model fit on train only (a cascade gate), not the refit on train + validation")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -392,10 +395,10 @@ def main() -> int:
     selected = build_pipeline(best_cfg, best_c).fit(x_train, y_train)
     validation = three_class_metrics(y_val, selected.predict_proba(x_val))
 
-    # The shipped model is refit on train + validation with the chosen settings; the test split
-    # has still never been seen.
+    # The shipped model is refit on train + validation with the chosen settings (unless --no-refit);
+    # the test split has still never been seen.
     fit_started = time.perf_counter()
-    final = build_pipeline(best_cfg, best_c).fit(x_train + x_val, np.concatenate([y_train, y_val]))
+    final = selected if args.no_refit else build_pipeline(best_cfg, best_c).fit(x_train + x_val, np.concatenate([y_train, y_val]))
     final_fit_seconds = time.perf_counter() - fit_started
     test_proba = final.predict_proba(x_test)
     test = three_class_metrics(y_test, test_proba)
@@ -474,7 +477,7 @@ def main() -> int:
             "charNgrams": [1, 5] if best_cfg.char_max_features else None,
             "nFeatures": n_features,
         },
-        "classifier": {"kind": "logistic-regression", "C": best_c, "classWeight": "balanced"},
+        "classifier": {"kind": "logistic-regression", "C": best_c, "classWeight": "balanced", **({"fitOn": "train"} if args.no_refit else {})},
         "metrics": {"test": test, "validation": validation, "crypto": crypto},
         "data": [
             {
@@ -550,6 +553,7 @@ def model_card(
     m = manifest["metrics"]
     test, val, crypto = m["test"], m["validation"], m["crypto"]
     d = data_sizes["tfns"]
+    refit_free = manifest["classifier"].get("fitOn") == "train"
     grid_rows = "\n".join(f"| {g['features']} | {g['C']} | {g['valMacroF1']:.4f} |" for g in grid)
     return f"""# Model card: {manifest['name']} `{manifest['version']}`
 
@@ -582,13 +586,13 @@ not this card.
 - Surge AI crypto sentiment, MIT licence, © 2022 Surge AI, <https://github.com/surge-ai/crypto-sentiment>.
   {data_sizes['surgeCrypto']['rows']} Reddit comments ({data_sizes['surgeCrypto']['negative']} negative,
   {data_sizes['surgeCrypto']['positive']} positive), halved, stratified by label, seed 42: {data_sizes['surgeCrypto']['trained']} trained on
-  (with the train split, in the grid and the refit), {data_sizes['surgeCrypto']['heldOut']} held out; crypto figures are on the held-out half.
+  (with the train split, in the grid{"" if refit_free else " and the refit"}), {data_sizes['surgeCrypto']['heldOut']} held out; crypto figures are on the held-out half.
 
 ## Procedure
 1. Clean every text with `clean_text` (training/text_clean.py, twin of scoring/src/text-clean.ts):
    ASCII lowercase, drop URLs, `$BTC` → `btc`, collapse whitespace.
 2. Grid over features × C, fit on train, choose the best macro-F1 on validation.
-3. Refit the chosen settings on train + validation; evaluate once on test and on Surge's held-out half.
+{"3. Keep the model fit on train only (`--no-refit`: a cascade's gate, whose threshold is read on validation); evaluate once on test and on Surge's held-out half." if refit_free else "3. Refit the chosen settings on train + validation; evaluate once on test and on Surge's held-out half."}
 4. Export with skl2onnx; check that onnxruntime reproduces sklearn's probabilities on every
    text (max abs difference here: {parity:.1e}, limit {PARITY_TOLERANCE:g}).
 

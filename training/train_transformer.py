@@ -410,7 +410,7 @@ def main() -> int:
     parser.add_argument("--model-dir", type=Path, default=REPO_ROOT / "scoring" / "models" / "minilm-sentiment")
     parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "training" / ".cache" / "transformer")
     parser.add_argument(
-        "--fixture", type=Path, help="parity fixture to rewrite (default: scoring/src/fixtures/transformer-parity.json, mpnet-parity.json for --base mpnet)"
+        "--fixture", type=Path, help="parity fixture to rewrite (default: scoring/src/fixtures/transformer-parity.json for MiniLM, <base>-parity.json for the others)"
     )
     parser.add_argument("--version", default="minilm-l6-int8-crypto-2026.12.02")
     parser.add_argument("--layers", type=int, default=6, help="keep the first N encoder layers of the base model")
@@ -478,7 +478,7 @@ def main() -> int:
         args.base, args.pooling, args.layers = "mpnet", "mean", 12
         args.epochs, args.lr, args.batch = teacher_report["epochs"], teacher_report["learningRate"], teacher_report["batch"]
     if args.fixture is None:
-        args.fixture = REPO_ROOT / "scoring" / "src" / "fixtures" / ("mpnet-parity.json" if args.base == "mpnet" else "transformer-parity.json")
+        args.fixture = REPO_ROOT / "scoring" / "src" / "fixtures" / ("transformer-parity.json" if args.base == "minilm" else f"{args.base}-parity.json")
 
     started = time.perf_counter()
     torch.set_num_threads(args.threads)

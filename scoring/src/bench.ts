@@ -15,7 +15,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { cpuInfo, hasInt8DotProduct, hasInt8Matrix } from './cpu.ts';
 import { loadFrozenSplit } from './frozen-split.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, hasModel, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, defaultModelDir, e5ModelDir, hasModel, linearModelDir, loadSentimentModel, modelsDir, type SentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 
 const BATCHES = [1, 8, 32, 128];
@@ -118,51 +118,67 @@ async function main(): Promise<void> {
   );
   const meanTokens = texts.slice(0, 2000).reduce((a, t) => a + tokenizer.encode(cleanText(t)).ids.length, 0) / Math.min(2000, texts.length);
 
-  const results = [];
-  const optional = [accurateModelDir, cascadeModelDir];
+  const optional = [accurateModelDir, e5ModelDir, cascadeModelDir];
   const dirs = [defaultModelDir, ...(await Promise.all(optional.map(async (d) => ((await hasModel(d)) ? [d] : [])))).flat(), linearModelDir];
+  const rounds = Number(values.rounds);
+  // All models are loaded at once and every round visits each of them at each batch size, so a slow spell of
+  // a shared machine lands on all of them alike: each model and size reports the median of its rounds, and its
+  // ratio to the default model in the same rounds, which drifts far less than the rates themselves.
+  interface Benched {
+    model: SentimentModel;
+    perSize: Map<number, { latencies: number[]; rates: number[]; next: number }>;
+    answered: number[];
+    scored: number;
+  }
+  const benched: Benched[] = [];
   for (const dir of dirs) {
     const model = await loadSentimentModel(dir, { intraOpNumThreads: 1 });
-    // Rounds interleave the batch sizes, so that a slow spell of a shared machine lands on all of them;
-    // each size reports the median of its rounds (and the rounds themselves).
-    const rounds = Number(values.rounds);
     const perSize = new Map(BATCHES.map((size) => [size, { latencies: [] as number[], rates: [] as number[], next: 0 }]));
-    const take = (size: number) => {
-      const state = perSize.get(size)!;
-      const batch = [];
-      for (let i = 0; i < size; i++) batch.push(texts[state.next++ % texts.length]!);
-      return batch;
-    };
-    for (const size of BATCHES) for (let i = 0; i < 3; i++) await model.scoreBatch(take(size));
-    // A cascade's speed is set by the share its second stage takes: counted over the timed batches.
-    let scored = 0;
-    let deferred = 0;
-    for (let round = 0; round < rounds; round++) {
+    // A cascade's speed is set by the shares its later stages take: counted over the timed batches.
+    const answered = model.manifest.kind === 'cascade' ? model.manifest.stages.map(() => 0) : [];
+    benched.push({ model, perSize, answered, scored: 0 });
+  }
+  const take = (entry: Benched, size: number) => {
+    const state = entry.perSize.get(size)!;
+    const batch = [];
+    for (let i = 0; i < size; i++) batch.push(texts[state.next++ % texts.length]!);
+    return batch;
+  };
+  for (const entry of benched) for (const size of BATCHES) for (let i = 0; i < 3; i++) await entry.model.scoreBatch(take(entry, size));
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of benched) {
       for (const size of BATCHES) {
-        const state = perSize.get(size)!;
+        const state = entry.perSize.get(size)!;
         let items = 0;
         const started = performance.now();
         while (performance.now() - started < budgetMs / rounds) {
-          const batch = take(size);
+          const batch = take(entry, size);
           const t0 = performance.now();
-          const scores = await model.scoreBatch(batch);
+          const scores = await entry.model.scoreBatch(batch);
           state.latencies.push(performance.now() - t0);
-          scored += scores.length;
-          deferred += scores.filter((x) => x.deferred).length;
+          entry.scored += scores.length;
+          for (const x of scores) if (x.stage !== undefined) entry.answered[x.stage]! += 1;
           items += batch.length;
         }
         state.rates.push(Math.round((items / (performance.now() - started)) * 1000));
       }
     }
+  }
+  const results = [];
+  const reference = benched[0]!;
+  for (const { model, perSize, answered, scored } of benched) {
     const batches = [];
     for (const size of BATCHES) {
       const { latencies, rates } = perSize.get(size)!;
       latencies.sort((a, b) => a - b);
       const sortedRates = [...rates].sort((a, b) => a - b);
+      const referenceRates = reference.perSize.get(size)!.rates;
+      const ratios = rates.map((r, i) => r / referenceRates[i]!).sort((a, b) => a - b);
       const row = {
         batch: size,
         itemsPerSecond: quantile(sortedRates, 0.5),
         rounds: rates,
+        ratioToDefault: Math.round(quantile(ratios, 0.5) * 1000) / 1000,
         p50Ms: quantile(latencies, 0.5),
         p99Ms: quantile(latencies, 0.99),
         runs: latencies.length,
@@ -171,14 +187,15 @@ async function main(): Promise<void> {
       const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens, model.manifest.base) : '';
       batches.push(flop ? { ...row, arithmetic: flop.trim() } : row);
       process.stdout.write(
-        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core (median of ${rates.join(' / ')})  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,
+        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core (median of ${rates.join(' / ')}; ${row.ratioToDefault.toFixed(3)}x the default)  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,
       );
     }
-    const cascade = model.manifest.kind === 'cascade' ? { deferredShare: Math.round((deferred / scored) * 1e4) / 1e4 } : {};
-    if (cascade.deferredShare !== undefined) process.stdout.write(`${model.manifest.name.padEnd(28)} second stage answered ${(100 * cascade.deferredShare).toFixed(1)} % of the benched texts\n`);
+    const stageShares = answered.map((a) => Math.round((a / scored) * 1e4) / 1e4);
+    const cascade = stageShares.length > 0 ? { stageShares } : {};
+    if (stageShares.length > 0) process.stdout.write(`${model.manifest.name.padEnd(28)} stages answered ${stageShares.map((x) => (100 * x).toFixed(1)).join(' / ')} % of the benched texts\n`);
     results.push({ name: model.manifest.name, version: model.version, ...cascade, batches });
-    await model.close();
   }
+  for (const { model } of benched) await model.close();
   const run = {
     when: new Date().toISOString().slice(0, 10),
     cpu: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores shared with other work`,

@@ -1,12 +1,16 @@
-// `npm run cascade -w @barometer/scoring [-- --share S | --max-share M] [--version V]`: builds
-// scoring/models/cascade-sentiment, the default model with the accurate one behind it. Both stages
-// score the frozen validation and test splits and the Surge held-out set once; the threshold is the
-// first stage's top probability below which a share of the validation texts fall, so the second stage
-// takes about that share of a feed like tfns. The share is S; or the most accurate on validation among
-// the curve's shares up to M (a speed budget: the second stage's share sets the cascade's cost); or
-// else the smallest whose validation macro-F1 is within WITHIN of the second stage's alone, the cheapest
-// point that keeps nearly all its accuracy. Test figures are computed after the choice and never feed
-// back into it.
+// `npm run cascade -w @barometer/scoring [-- --share S | --max-share M] [--gate G] [--version V] [--stage DIR ...]`:
+// builds scoring/models/cascade-sentiment, models in sequence served as one. By default three stages: the
+// linear gate (fit on train only), e5-small, and the accurate mpnet. Every stage scores the frozen
+// validation and test splits and the Surge held-out set once.
+// - The last threshold is the next-to-last stage's top probability below which a share of the validation
+//   texts fall, so the last stage takes about that share of a feed like tfns. The share is S; or the most
+//   accurate on validation among the curve's shares up to M (a speed budget: the last stage's share sets
+//   most of the cascade's cost); or else the smallest whose validation macro-F1 is within WITHIN of the
+//   last stage's alone, the cheapest point that keeps nearly all its accuracy.
+// - With three stages, the first is a gate that answers the texts it is surest of: its threshold is G, or
+//   else the most accurate on validation among GATES, each at its best share by the rule above (ties go to
+//   the lower threshold, which answers more texts and so costs less).
+// Test figures are computed after the choice and never feed back into it.
 // Writes manifest.json only: the stages' files stay in their own directories.
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,15 +20,40 @@ import { parseArgs } from 'node:util';
 import { argmax3, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex } from './eval-metrics.ts';
 import { CascadeManifest, type DataSource } from './model-manifest.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf } from './frozen-split.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, deferredRows, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, deferredRows, e5ModelDir, gateModelDir, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
 
 type Proba = number[][];
 const top = (p: readonly number[]) => Math.max(...p);
+const asScores = (p: Proba) => p.map(([negative = 0, neutral = 0, positive = 0]) => ({ negative, neutral, positive }));
 
-/** Each text's probabilities from the stage that answers it, routed by the served cascade's own rule. */
+/**
+ * Each text's probabilities from the stage that answers it, routed by the served cascade's own rule:
+ * stage k passes on the texts whose top probability from it is below thresholds[k]. `answered` is the
+ * share of the texts each stage answers.
+ */
+export function route(stages: readonly Proba[], thresholds: readonly number[]): { proba: Proba; answered: number[] } {
+  const n = stages[0]?.length ?? 0;
+  const proba: Proba = new Array<number[]>(n);
+  const answered = stages.map(() => 0);
+  let rows = Array.from({ length: n }, (_, i) => i);
+  for (const [k, stage] of stages.entries()) {
+    const threshold = thresholds[k];
+    const next = new Set(threshold === undefined ? rows : deferredRows(asScores(rows.map((i) => stage[i]!)), threshold).map((j) => rows[j]!));
+    if (threshold === undefined) next.clear();
+    for (const i of rows) {
+      if (next.has(i)) continue;
+      proba[i] = stage[i]!;
+      answered[k]! += 1 / n;
+    }
+    rows = rows.filter((i) => next.has(i));
+  }
+  return { proba, answered };
+}
+
+/** Two stages: each text's probabilities from the stage that answers it, and the share deferred to the second. */
 export function combine(first: Proba, second: Proba, deferBelow: number): { proba: Proba; deferred: number } {
-  const rows = new Set(deferredRows(first.map(([negative = 0, neutral = 0, positive = 0]) => ({ negative, neutral, positive })), deferBelow));
-  return { proba: first.map((p, i) => (rows.has(i) ? second[i]! : p)), deferred: rows.size / first.length };
+  const { proba, answered } = route([first, second], [deferBelow]);
+  return { proba, deferred: answered[1]! };
 }
 
 /** The threshold under which `share` of the texts' top probabilities fall (0 defers none, 1 defers all). */
@@ -35,16 +64,19 @@ export function thresholdForShare(first: Proba, share: number): number {
   return tops[Math.min(tops.length - 1, Math.round(share * tops.length))]!;
 }
 
-const SHARES = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1];
+const SHARES = [0, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1];
 const WITHIN = 0.005;
+// A gate's thresholds: below 0.9 the linear gate answers texts it gets wrong often enough to cost test
+// points on every first stage tried (training/experiments/2026-12-02-small-12-layer.md, section 4).
+export const GATES = [0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99];
 
 export interface CurvePoint {
   share: number;
   validationMacroF1: number;
 }
 
-/** The share to defer (see the header): `share` if given, else the best validation point up to `maxShare`, else the cheapest within WITHIN of the second stage alone. */
-export function chooseShare(curve: readonly CurvePoint[], secondAlone: number, opts: { share?: number; maxShare?: number }): number {
+/** The share to defer (see the header): `share` if given, else the best validation point up to `maxShare`, else the cheapest within WITHIN of the last stage alone. */
+export function chooseShare(curve: readonly CurvePoint[], secondAlone: number, opts: { share?: number | undefined; maxShare?: number | undefined }): number {
   if (opts.share !== undefined) return opts.share;
   if (opts.maxShare !== undefined) {
     const { maxShare } = opts;
@@ -54,6 +86,12 @@ export function chooseShare(curve: readonly CurvePoint[], secondAlone: number, o
     return affordable.reduce((best, p) => (p.validationMacroF1 > best.validationMacroF1 ? p : best)).share;
   }
   return curve.find((p) => p.validationMacroF1 >= secondAlone - WITHIN)?.share ?? 1;
+}
+
+/** The gate threshold: the most accurate on validation; ties go to the lower threshold, which answers more. */
+export function chooseGate(points: readonly { deferBelow: number; validationMacroF1: number }[]): number {
+  if (points.length === 0) throw new Error('no gate thresholds to choose from');
+  return [...points].sort((a, b) => a.deferBelow - b.deferBelow).reduce((best, p) => (p.validationMacroF1 > best.validationMacroF1 ? p : best)).deferBelow;
 }
 
 const macroF1 = (truth: ClassIndex[], proba: Proba) => threeClassMetrics(truth, proba.map(argmax3)).macroF1;
@@ -72,9 +110,9 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', default: join(repoRoot, '..', 'shared', 'data') },
       share: { type: 'string' },
       'max-share': { type: 'string' },
+      gate: { type: 'string' },
       version: { type: 'string' },
-      first: { type: 'string', default: defaultModelDir },
-      second: { type: 'string', default: accurateModelDir },
+      stage: { type: 'string', multiple: true, default: [gateModelDir, e5ModelDir, accurateModelDir] },
       out: { type: 'string', default: cascadeModelDir },
     },
   });
@@ -86,13 +124,17 @@ async function main(): Promise<void> {
   };
   const given = rate('share', values.share);
   const maxShare = rate('max-share', values['max-share']);
+  const givenGate = rate('gate', values.gate);
   if (given !== undefined && maxShare !== undefined) throw new Error('give --share or --max-share, not both');
+  const dirs = values.stage;
+  if (dirs.length !== 2 && dirs.length !== 3) throw new Error(`a cascade has two or three stages (--stage DIR each), got ${dirs.length}`);
+  if (givenGate !== undefined && dirs.length !== 3) throw new Error('--gate sets the first of three stages');
   const split = await loadFrozenSplit(values['data-dir']);
   const surge = await loadSurgeHeldOut(values['data-dir']);
   const sets = [split.validation.texts, split.test.texts, surge.texts];
 
   const stages: { dir: string; model: SentimentModel; proba: Proba[] }[] = [];
-  for (const dir of [values.first, values.second]) {
+  for (const dir of dirs) {
     const model = await loadSentimentModel(dir);
     try {
       stages.push({ dir, model, proba: await scored(model, sets) });
@@ -100,66 +142,100 @@ async function main(): Promise<void> {
       await model.close();
     }
   }
-  const [a, b] = stages as [(typeof stages)[0], (typeof stages)[0]];
-  const [aVal, aTest, aCrypto] = a.proba as [Proba, Proba, Proba];
-  const [bVal, bTest, bCrypto] = b.proba as [Proba, Proba, Proba];
+  const onSet = (k: 0 | 1 | 2) => stages.map((s) => s.proba[k]!);
+  const [val, test, crypto] = [onSet(0), onSet(1), onSet(2)];
+  // The last threshold is read on the next-to-last stage's probabilities of every validation text.
+  const middle = val[val.length - 2]!;
+  const lastAlone = macroF1(split.validation.truth, val[val.length - 1]!);
 
-  const point = (deferBelow: number) => {
-    const val = combine(aVal, bVal, deferBelow);
-    const test = combine(aTest, bTest, deferBelow);
+  const point = (thresholds: number[]) => {
+    const v = route(val, thresholds);
+    const t = route(test, thresholds);
     return {
-      deferBelow: round4(deferBelow),
-      validationDeferred: round4(val.deferred),
-      validationMacroF1: round4(macroF1(split.validation.truth, val.proba)),
-      testDeferred: round4(test.deferred),
-      testMacroF1: round4(macroF1(split.test.truth, test.proba)),
+      validationAnswered: round4(v.answered[0]!),
+      validationDeferred: round4(v.answered.at(-1)!),
+      validationMacroF1: round4(macroF1(split.validation.truth, v.proba)),
+      testAnswered: round4(t.answered[0]!),
+      testDeferred: round4(t.answered.at(-1)!),
+      testMacroF1: round4(macroF1(split.test.truth, t.proba)),
     };
   };
-  // Rounded once, so the served threshold is the one every figure below was computed with.
-  const curve = SHARES.map((s) => point(round4(thresholdForShare(aVal, s))));
-  const secondAlone = macroF1(split.validation.truth, bVal);
-  const share = chooseShare(
-    curve.map((p, i) => ({ share: SHARES[i]!, validationMacroF1: p.validationMacroF1 })),
-    secondAlone,
-    { share: given, maxShare },
-  );
-  const deferBelow = round4(thresholdForShare(aVal, share));
+  // The curve over the last threshold, the gate (if any) held; rounded once, so the served threshold is
+  // the one every figure below was computed with.
+  const curveAt = (gate: number | undefined) =>
+    SHARES.map((s) => {
+      const deferBelow = round4(thresholdForShare(middle, s));
+      const p = point(gate === undefined ? [deferBelow] : [gate, deferBelow]);
+      return { share: s, deferBelow, p };
+    });
+  const shareOf = (curve: ReturnType<typeof curveAt>) =>
+    chooseShare(
+      curve.map((c) => ({ share: c.share, validationMacroF1: c.p.validationMacroF1 })),
+      lastAlone,
+      { share: given, maxShare },
+    );
 
-  const val = combine(aVal, bVal, deferBelow).proba;
-  const test = combine(aTest, bTest, deferBelow).proba;
-  const crypto = combine(aCrypto, bCrypto, deferBelow).proba;
+  let gate: number | undefined;
+  let gates: object[] | undefined;
+  if (stages.length === 3) {
+    const tried = (givenGate === undefined ? GATES : [givenGate]).map((g) => {
+      const curve = curveAt(g);
+      const share = shareOf(curve);
+      const at = curve.find((c) => c.share === share) ?? { p: point([g, round4(thresholdForShare(middle, share))]) };
+      return {
+        deferBelow: g,
+        validationAnswered: at.p.validationAnswered,
+        validationShare: share,
+        validationMacroF1: at.p.validationMacroF1,
+        testAnswered: at.p.testAnswered,
+        testMacroF1: at.p.testMacroF1,
+      };
+    });
+    gate = chooseGate(tried);
+    gates = tried;
+  }
+  const curve = curveAt(gate);
+  const share = shareOf(curve);
+  const deferBelow = round4(thresholdForShare(middle, share));
+  const thresholds = gate === undefined ? [deferBelow] : [gate, deferBelow];
+
+  const final = { val: route(val, thresholds).proba, test: route(test, thresholds).proba, crypto: route(crypto, thresholds).proba };
   const data = new Map<string, DataSource>();
-  for (const s of [a, b]) for (const d of s.model.manifest.data) if (!data.has(d.name)) data.set(d.name, d);
+  for (const s of stages) for (const d of s.model.manifest.data) if (!data.has(d.name)) data.set(d.name, d);
   const date = new Date().toISOString().slice(0, 10);
+  const short = (dir: string) => basename(dir).split('-')[0]!;
   const manifest = CascadeManifest.parse({
     name: 'barometer-sentiment-cascade',
     // A rebuilt cascade must not reuse an earlier one's version: rows are told apart by it. --version
     // names a second build of the same day.
-    version: values.version ?? `cascade-${basename(a.dir).split('-')[0]}-${basename(b.dir).split('-')[0]}-${date.replaceAll('-', '.')}`,
+    version: values.version ?? `cascade-${stages.map((s) => short(s.dir)).join('-')}-${date.replaceAll('-', '.')}`,
     kind: 'cascade',
-    labels: a.model.manifest.labels,
-    preprocess: a.model.manifest.preprocess,
-    stages: [
-      { model: basename(a.dir), version: a.model.version },
-      { model: basename(b.dir), version: b.model.version },
-    ],
-    deferBelow,
+    labels: stages[0]!.model.manifest.labels,
+    preprocess: stages[0]!.model.manifest.preprocess,
+    stages: stages.map((s, k) => ({ model: basename(s.dir), version: s.model.version, ...(k < thresholds.length ? { deferBelow: thresholds[k] } : {}) })),
     selection: {
       validationShare: share,
       ...(maxShare !== undefined ? { maxShare } : given === undefined ? { withinSecondStage: WITHIN } : {}),
-      curve,
+      curve: curve.map(({ deferBelow, p }) => ({
+        deferBelow,
+        validationDeferred: p.validationDeferred,
+        validationMacroF1: p.validationMacroF1,
+        testDeferred: p.testDeferred,
+        testMacroF1: p.testMacroF1,
+      })),
+      ...(gates ? { gates } : {}),
     },
     metrics: {
-      validation: threeClassMetrics(split.validation.truth, val.map(argmax3)),
-      test: threeClassMetrics(split.test.truth, test.map(argmax3)),
-      crypto: cryptoMetrics(surge.truth, crypto),
+      validation: threeClassMetrics(split.validation.truth, final.val.map(argmax3)),
+      test: threeClassMetrics(split.test.truth, final.test.map(argmax3)),
+      crypto: cryptoMetrics(surge.truth, final.crypto),
     },
-    ece: { validation: expectedCalibrationError(split.validation.truth, val), test: expectedCalibrationError(split.test.truth, test) },
+    ece: { validation: expectedCalibrationError(split.validation.truth, final.val), test: expectedCalibrationError(split.test.truth, final.test) },
     data: [...data.values()],
   });
   await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify({ deferBelow, curve, test: manifest.metrics.test.macroF1, validation: manifest.metrics.validation?.macroF1 }, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify({ thresholds, gates, curve: manifest.selection.curve, test: manifest.metrics.test.macroF1, validation: manifest.metrics.validation?.macroF1 }, null, 1)}\n`);
   process.stderr.write(`wrote ${join(values.out, 'manifest.json')}\n`);
 }
 

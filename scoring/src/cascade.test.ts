@@ -1,35 +1,47 @@
 // The shipped cascade (scoring/models/cascade-sentiment) through loadSentimentModel, against its
-// two stages loaded on their own: every text must get exactly the answering stage's probabilities.
+// stages loaded on their own: every text must get exactly the answering stage's probabilities.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chooseShare, combine, thresholdForShare } from './cascade-cli.ts';
+import { chooseGate, chooseShare, combine, route, thresholdForShare } from './cascade-cli.ts';
 import { CascadeManifest, ModelManifest } from './model-manifest.ts';
 import { ParityFixture } from './parity.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, deferredRows, labelOf, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, deferredRows, e5ModelDir, gateModelDir, labelOf, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
 
 const readJson = async (path: string): Promise<unknown> => JSON.parse(await readFile(path, 'utf8'));
 const top = (s: { negative: number; neutral: number; positive: number }) => Math.max(s.negative, s.neutral, s.positive);
+
+const STAGE_DIRS = [gateModelDir, e5ModelDir, accurateModelDir];
 
 describe('cascade manifest', () => {
   test('the shipped cascade manifest validates and pins its stages to the shipped versions', async () => {
     const manifest = CascadeManifest.parse(await readJson(join(cascadeModelDir, 'manifest.json')));
     assert.equal(ModelManifest.parse(manifest).kind, 'cascade');
-    const [first, second] = manifest.stages;
-    assert.equal(first.version, ModelManifest.parse(await readJson(join(defaultModelDir, 'manifest.json'))).version);
-    assert.equal(second.version, ModelManifest.parse(await readJson(join(accurateModelDir, 'manifest.json'))).version);
-    assert.ok(manifest.deferBelow > 0 && manifest.deferBelow < 1);
-    assert.ok(manifest.selection.curve.some((p) => p.deferBelow === manifest.deferBelow), 'the chosen threshold is a point of the curve');
+    assert.equal(manifest.stages.length, STAGE_DIRS.length);
+    for (const [k, stage] of manifest.stages.entries()) {
+      assert.equal(stage.version, ModelManifest.parse(await readJson(join(STAGE_DIRS[k]!, 'manifest.json'))).version, stage.model);
+    }
+    const [gate, middle] = manifest.stages;
+    for (const t of [gate!.deferBelow, middle!.deferBelow]) assert.ok(t !== undefined && t > 0 && t < 1);
+    assert.ok(manifest.selection.curve.some((p) => p.deferBelow === middle!.deferBelow), 'the last threshold is a point of the curve');
+    assert.ok(manifest.selection.gates?.some((g) => g.deferBelow === gate!.deferBelow), 'the gate threshold is one of those tried');
   });
 
   test('a stage named by a path out of the models directory is rejected', async () => {
-    const manifest = (await readJson(join(cascadeModelDir, 'manifest.json'))) as Record<string, unknown>;
-    const stages = manifest.stages as { model: string; version: string }[];
-    const parsed = ModelManifest.safeParse({ ...manifest, stages: [{ ...stages[0], model: '../../etc' }, stages[1]] });
+    const manifest = (await readJson(join(cascadeModelDir, 'manifest.json'))) as { stages: { model: string }[] };
+    const parsed = ModelManifest.safeParse({ ...manifest, stages: [{ ...manifest.stages[0], model: '../../etc' }, ...manifest.stages.slice(1)] });
     assert.equal(parsed.success, false);
+  });
+
+  test('every stage but the last needs a threshold, and the last has none', async () => {
+    const manifest = (await readJson(join(cascadeModelDir, 'manifest.json'))) as { stages: { model: string; deferBelow?: number }[] };
+    const [gate, middle, last] = manifest.stages;
+    assert.equal(ModelManifest.safeParse({ ...manifest, stages: [gate, { ...middle, deferBelow: undefined }, last] }).success, false);
+    assert.equal(ModelManifest.safeParse({ ...manifest, stages: [gate, middle, { ...last, deferBelow: 0.5 }] }).success, false);
+    assert.equal(ModelManifest.safeParse({ ...manifest, stages: [last] }).success, false);
   });
 });
 
@@ -81,20 +93,44 @@ describe('threshold and routing', () => {
     const scores = first.map(([negative, neutral, positive]) => ({ negative: negative!, neutral: neutral!, positive: positive! }));
     assert.deepEqual(deferredRows(scores, 0.75), [1, 2]);
   });
+
+  test('three stages: each passes on only what reached it and is below its threshold', () => {
+    const third = [
+      [0.2, 0.2, 0.6],
+      [0.2, 0.2, 0.6],
+      [0.2, 0.2, 0.6],
+      [0.2, 0.2, 0.6],
+    ];
+    // Stage 1 keeps text 0 (0.9 >= 0.85); stage 2 keeps texts 1 and 2 (0.8 >= 0.5), passes on text 3 (0.4).
+    const { proba, answered } = route([first, second, third], [0.85, 0.5]);
+    assert.deepEqual(proba, [first[0], second[1], second[2], third[3]]);
+    assert.deepEqual(answered, [0.25, 0.5, 0.25]);
+    // Text 0's top probability from the second stage (0.8) is below 0.85, but it never reached that stage.
+    assert.deepEqual(route([first, second, third], [0.85, 0.85]), { proba: [first[0], third[1], third[2], third[3]], answered: [0.25, 0, 0.75] });
+  });
+
+  test('the gate: the most accurate on validation, ties to the lower threshold', () => {
+    const points = [
+      { deferBelow: 0.97, validationMacroF1: 0.858 },
+      { deferBelow: 0.95, validationMacroF1: 0.8594 },
+      { deferBelow: 0.9, validationMacroF1: 0.85 },
+      { deferBelow: 0.96, validationMacroF1: 0.8594 },
+    ];
+    assert.equal(chooseGate(points), 0.95);
+    assert.throws(() => chooseGate([]), /no gate thresholds/);
+  });
 });
 
 describe('sentiment model: cascade', () => {
   let cascade: SentimentModel;
-  let fast: SentimentModel;
-  let accurate: SentimentModel;
+  let stages: SentimentModel[];
 
   before(async () => {
     cascade = await loadSentimentModel(cascadeModelDir, { intraOpNumThreads: 1 });
-    fast = await loadSentimentModel(defaultModelDir, { intraOpNumThreads: 1 });
-    accurate = await loadSentimentModel(accurateModelDir, { intraOpNumThreads: 1 });
+    stages = await Promise.all(STAGE_DIRS.map((dir) => loadSentimentModel(dir, { intraOpNumThreads: 1 })));
   });
   after(async () => {
-    await Promise.all([cascade.close(), fast.close(), accurate.close()]);
+    await Promise.all([cascade, ...stages].map((m) => m.close()));
   });
 
   test('stamps its own version and carries no licence notice', () => {
@@ -103,23 +139,25 @@ describe('sentiment model: cascade', () => {
     assert.deepEqual(cascade.notices, []);
   });
 
-  test('each text gets the probabilities of the stage that answers it, and both stages answer some', async () => {
+  test('each text gets the probabilities of the stage that answers it, and every stage answers some', async () => {
     if (cascade.manifest.kind !== 'cascade') throw new Error('not a cascade');
-    const { deferBelow } = cascade.manifest;
-    const fixture = ParityFixture.parse(await readJson(fileURLToPath(new URL('./fixtures/transformer-parity.json', import.meta.url))));
-    const texts = fixture.cases.map((c) => c.text).slice(0, 60);
-    const [got, first, second] = await Promise.all([cascade.scoreBatch(texts), fast.scoreBatch(texts), accurate.scoreBatch(texts)]);
-    let deferred = 0;
+    const thresholds = cascade.manifest.stages.map((s) => s.deferBelow);
+    const fixture = ParityFixture.parse(await readJson(fileURLToPath(new URL('./fixtures/e5-parity.json', import.meta.url))));
+    const texts = fixture.cases.map((c) => c.text);
+    const [got, ...alone] = await Promise.all([cascade.scoreBatch(texts), ...stages.map((m) => m.scoreBatch(texts))]);
+    const answered = stages.map(() => 0);
     texts.forEach((_, i) => {
-      const defer = top(first[i]!) < deferBelow;
-      if (defer) deferred++;
-      const want = defer ? second[i]! : first[i]!;
-      assert.equal(got[i]!.deferred, defer, `text ${i}: deferred flag`);
-      for (const k of ['negative', 'neutral', 'positive'] as const) {
-        assert.ok(Math.abs(got[i]![k] - want[k]) < 1e-5, `text ${i} (${defer ? 'deferred' : 'kept'}) ${k}: ${got[i]![k]} vs ${want[k]}`);
+      // The first stage whose top probability reaches its threshold answers (the last answers the rest).
+      const k = thresholds.findIndex((t, j) => t === undefined || top(alone[j]![i]!) >= t);
+      answered[k]! += 1;
+      const want = alone[k]![i]!;
+      assert.equal(got![i]!.stage, k, `text ${i}: answering stage`);
+      assert.equal(got![i]!.deferred, k > 0, `text ${i}: deferred flag`);
+      for (const c of ['negative', 'neutral', 'positive'] as const) {
+        assert.ok(Math.abs(got![i]![c] - want[c]) < 1e-5, `text ${i} (stage ${k}) ${c}: ${got![i]![c]} vs ${want[c]}`);
       }
     });
-    assert.ok(deferred > 0 && deferred < texts.length, `${deferred} of ${texts.length} deferred`);
+    assert.ok(answered.every((n) => n > 0), `stages answered ${answered.join(' / ')} of ${texts.length}`);
   });
 
   test('clear headlines get their labels, and probabilities sum to 1', async () => {
@@ -142,7 +180,7 @@ describe('sentiment model: cascade', () => {
   test('a cascade naming itself as a stage is refused instead of loading itself forever', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cascade-'));
     try {
-      await symlink(defaultModelDir, join(root, 'minilm-sentiment'));
+      await symlink(gateModelDir, join(root, 'linear-gate'));
       const manifest = CascadeManifest.parse(await readJson(join(cascadeModelDir, 'manifest.json')));
       await mkdir(join(root, 'loop'));
       const loop = { ...manifest, stages: [manifest.stages[0], { model: 'loop', version: manifest.version }] };
@@ -156,11 +194,11 @@ describe('sentiment model: cascade', () => {
   test('a stage retrained since the threshold was chosen is refused, naming it', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cascade-'));
     try {
-      await symlink(defaultModelDir, join(root, 'minilm-sentiment'));
-      await symlink(accurateModelDir, join(root, 'mpnet-sentiment'));
+      for (const dir of STAGE_DIRS) await symlink(dir, join(root, basename(dir)));
       const manifest = CascadeManifest.parse(await readJson(join(cascadeModelDir, 'manifest.json')));
       await mkdir(join(root, 'cascade'));
-      const stale = { ...manifest, stages: [manifest.stages[0], { ...manifest.stages[1], version: 'mpnet-old' }] };
+      const [gate, middle, last] = manifest.stages;
+      const stale = { ...manifest, stages: [gate, middle, { ...last, version: 'mpnet-old' }] };
       await writeFile(join(root, 'cascade', 'manifest.json'), JSON.stringify(stale));
       await assert.rejects(loadSentimentModel(join(root, 'cascade')), /stage mpnet-sentiment is mpnet-base-.*tuned on mpnet-old; rerun npm run cascade/);
     } finally {

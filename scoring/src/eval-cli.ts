@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
 import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
-import { renderAccurateModelCard, renderCascadeModelCard, renderModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, hasModel, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { renderAccurateModelCard, renderCascadeModelCard, renderModelCard, renderStageModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
+import { accurateModelDir, cascadeModelDir, defaultModelDir, e5ModelDir, gateModelDir, hasModel, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled, type SurgeHeldOut } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
@@ -100,8 +100,11 @@ async function main(): Promise<number> {
   const intervals = testIntervals(sets.test.truth, transformer, linear, lexicon);
   // The accurate model is optional: a checkout may leave its ~110 MB out.
   const accurate = (await hasModel(accurateModelDir)) ? await scoreAll(accurateModelDir, sets) : undefined;
-  // The cascade needs the accurate model as its second stage.
-  const cascade = accurate && (await hasModel(cascadeModelDir)) ? await scoreAll(cascadeModelDir, sets) : undefined;
+  // The cascade's other stages: the linear gate (fit on train only) and e5-small.
+  const optional = async (dir: string) => ((await hasModel(dir)) ? await scoreAll(dir, sets) : undefined);
+  const gate = await optional(gateModelDir);
+  const e5 = await optional(e5ModelDir);
+  const cascade = accurate && gate && e5 && (await hasModel(cascadeModelDir)) ? await scoreAll(cascadeModelDir, sets) : undefined;
 
   // The linear model was refit on train + validation, so only its test figures are comparable.
   const drift: string[] = [];
@@ -117,14 +120,25 @@ async function main(): Promise<number> {
   compareModel('transformer', transformer);
   compare('linear test macro-F1', linear.test.macroF1, linear.manifest.metrics.test.macroF1);
   if (accurate) compareModel('accurate', accurate);
+  // The gate was fit on train only, so all its figures are out-of-sample and comparable.
+  if (gate) compareModel('gate', gate);
+  if (e5) compareModel('e5', e5);
   if (cascade) compareModel('cascade', cascade);
-  const cascadeIntervals =
-    cascade && accurate
-      ? (() => {
-          const b = bootstrapMacroF1(sets.test.truth, [cascade.testPredicted, transformer.testPredicted, accurate.testPredicted, linear.testPredicted, lexicon.testPredicted]);
-          return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, minusFast: negate(b.differenceFromFirst[0]), minusAccurate: negate(b.differenceFromFirst[1]) };
-        })()
-      : undefined;
+  // Columns of the cascade card's side-by-side table: the cascade, its stages, the default, the baselines.
+  const cascadeColumns = cascade && accurate && gate && e5 ? [cascade, gate, e5, accurate, transformer, linear, lexicon] : undefined;
+  const cascadeIntervals = cascadeColumns
+    ? (() => {
+        const b = bootstrapMacroF1(sets.test.truth, cascadeColumns.map((c) => c.testPredicted));
+        // differenceFromFirst is in column order after the first: the default is column 4, the accurate model column 3.
+        return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, minusFast: negate(b.differenceFromFirst[3]), minusAccurate: negate(b.differenceFromFirst[2]) };
+      })()
+    : undefined;
+  const e5Intervals = e5
+    ? (() => {
+        const b = bootstrapMacroF1(sets.test.truth, [e5.testPredicted, transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
+        return { resamples: b.resamples, level: b.level, macroF1: b.macroF1, accurateMinusFast: negate(b.differenceFromFirst[0]) };
+      })()
+    : undefined;
   const accurateIntervals = accurate
     ? (() => {
         const b = bootstrapMacroF1(sets.test.truth, [accurate.testPredicted, transformer.testPredicted, linear.testPredicted, lexicon.testPredicted]);
@@ -137,6 +151,8 @@ async function main(): Promise<number> {
     ...(accurate
       ? { accurate: { version: accurate.manifest.version, validation: accurate.validation, test: accurate.test, crypto: accurate.crypto, ece: accurate.ece, testIntervals: accurateIntervals } }
       : {}),
+    ...(gate ? { gate: { version: gate.manifest.version, validation: gate.validation, test: gate.test, crypto: gate.crypto, ece: gate.ece } } : {}),
+    ...(e5 ? { e5: { version: e5.manifest.version, validation: e5.validation, test: e5.test, crypto: e5.crypto, ece: e5.ece, testIntervals: e5Intervals } } : {}),
     ...(cascade
       ? { cascade: { version: cascade.manifest.version, validation: cascade.validation, test: cascade.test, crypto: cascade.crypto, ece: cascade.ece, testIntervals: cascadeIntervals } }
       : {}),
@@ -184,8 +200,29 @@ async function main(): Promise<number> {
       await writeFile(join(accurateModelDir, 'MODEL_CARD.md'), accurateCard);
       process.stderr.write(`wrote ${join(accurateModelDir, 'MODEL_CARD.md')}\n`);
     }
-    if (cascade && accurate) {
-      const cascadeCard = renderCascadeModelCard({ ...shared, model: cascade, fast: transformer, accurate, intervals: cascadeIntervals });
+    if (e5) {
+      const e5Card = renderStageModelCard({
+        ...shared,
+        model: e5,
+        fast: transformer,
+        intervals: e5Intervals,
+        trainingReport: await readOptional(join(e5ModelDir, 'training-report.json')),
+      });
+      await writeFile(join(e5ModelDir, 'MODEL_CARD.md'), e5Card);
+      process.stderr.write(`wrote ${join(e5ModelDir, 'MODEL_CARD.md')}\n`);
+    }
+    if (cascade && accurate && gate && e5) {
+      const cascadeCard = renderCascadeModelCard({
+        ...shared,
+        model: cascade,
+        stages: [gate, e5, accurate],
+        fast: transformer,
+        others: [
+          ['linear TF-IDF (the fallback)', linear],
+          ['lexicon (npm sentiment)', lexicon],
+        ],
+        intervals: cascadeIntervals,
+      });
       await writeFile(join(cascadeModelDir, 'MODEL_CARD.md'), cascadeCard);
       process.stderr.write(`wrote ${join(cascadeModelDir, 'MODEL_CARD.md')}\n`);
     }

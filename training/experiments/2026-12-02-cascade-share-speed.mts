@@ -1,5 +1,7 @@
 // The cascade's speed at each deferral share of its validation curve, on this CPU: the shipped manifest
-// with deferBelow set to the curve's point (stages by symlink, so the loader's version pins still hold),
+// with the last stage's threshold (the next-to-last stage's deferBelow) set to the curve's point (stages by
+// symlink, so the loader's version pins still hold). Written for the two-stage cascade; since 2026-12-03 it
+// reads any number of stages, and "deferred" counts the texts the last stage answered. Each point is
 // timed at the consumer's batch (128) with one intra-op thread over the held-out headlines of <= 32 tokens
 // in one seeded shuffle (as npm run bench), each share reading the same sequence, rounds interleaved
 // across shares so a slow spell of a shared machine lands on all of them.
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { CascadeManifest } from '../../scoring/src/model-manifest.ts';
 import { loadFrozenSplit } from '../../scoring/src/frozen-split.ts';
 import { cleanText } from '../../scoring/src/text-clean.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, loadSentimentModel } from '../../scoring/src/sentiment-model.ts';
+import { cascadeModelDir, defaultModelDir, loadSentimentModel, modelsDir } from '../../scoring/src/sentiment-model.ts';
 
 const BATCH = 128;
 const ROUNDS = 5;
@@ -31,13 +33,13 @@ const points = shipped.selection.curve.filter((p) => p.validationDeferred > 0 &&
 
 const root = await mkdtemp(join(tmpdir(), 'cascade-share-'));
 try {
-  await symlink(defaultModelDir, join(root, 'minilm-sentiment'));
-  await symlink(accurateModelDir, join(root, 'mpnet-sentiment'));
+  for (const stage of shipped.stages) await symlink(join(modelsDir, stage.model), join(root, stage.model));
   const models = [];
   for (const p of points) {
     const dir = join(root, `share-${p.validationDeferred}`);
     await mkdir(dir);
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...shipped, deferBelow: p.deferBelow }));
+    const stages = shipped.stages.map((stage, k) => (k === shipped.stages.length - 2 ? { ...stage, deferBelow: p.deferBelow } : stage));
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...shipped, stages }));
     models.push({ p, model: await loadSentimentModel(dir, { intraOpNumThreads: 1 }), rates: [] as number[], scored: 0, deferred: 0, next: 0 });
   }
   const take = (m: { next: number }) => Array.from({ length: BATCH }, () => texts[m.next++ % texts.length]!);
@@ -50,7 +52,7 @@ try {
         const scores = await m.model.scoreBatch(take(m));
         items += scores.length;
         m.scored += scores.length;
-        m.deferred += scores.filter((s) => s.deferred).length;
+        m.deferred += scores.filter((s) => s.stage === shipped.stages.length - 1).length;
       }
       m.rates.push(Math.round((items / (performance.now() - started)) * 1000));
     }
