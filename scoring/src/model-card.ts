@@ -611,7 +611,7 @@ export function renderStageModelCard(input: StageCardInput): string {
   return `# Model card: ${m.name} \`${m.version}\`
 
 Three-class sentiment (negative / neutral / positive) for short finance and crypto headlines:
-${m.base.name} (${m.base.layers} layers, ${m.base.hidden} wide: twice the default's depth at its width) and a ${String(training.pooling ?? 'mean')}-pooling head
+${m.base.name} (${m.base.layers < 12 ? `the first ${m.base.layers} of its 12 layers` : `${m.base.layers} layers`}, ${m.base.hidden} wide, against the default's 6 × 384) and a ${String(training.pooling ?? 'mean')}-pooling head
 fine-tuned on finance-news tweets${surge ? ' and half of the Surge crypto comments' : ''}, temperature-scaled (T = ${cal.temperature}), ${m.quantization ?? ''}.
 ONNX graph: \`${m.inputs.inputIds}\`, \`${m.inputs.attentionMask}\` (int64 \`[N, L]\`, L ≤ ${m.maxLength}) → \`${m.output.name}\` (float \`[N, 3]\`, in the order
 ${m.labels.join(', ')}), the contract of every transformer here. Tokenized in TypeScript by \`@huggingface/tokenizers\` from \`tokenizer.json\`. ${sizeMb.toFixed(1)} MB.
@@ -643,7 +643,7 @@ epoch and the temperature; the test split is read once. Crypto figures are on th
 
 ${resultsSpeedTraining(`${dir} (this model)`, input, m, fp32, history)}
 
-\`training/train_transformer.py --base ${dir}\`: all ${m.base.layers} layers fine-tuned, AdamW, lr ${String(training.learningRate)}, batch ${String(training.batch)},
+\`training/train_transformer.py --base ${dir}\`: ${m.base.layers < 12 ? `the first ${m.base.layers} layers kept, all fine-tuned` : `all ${m.base.layers} layers fine-tuned`}, AdamW, lr ${String(training.learningRate)}, batch ${String(training.batch)},
 sqrt-balanced class weights, best validation epoch kept, seed ${String(training.seed)}. ${String(timing.total ?? '?')} s in all on this machine
 (${String(env.machine ?? '')}, ${String(env.cpus ?? '')} cores shared with other work, torch ${String(env.torch ?? '')}, onnxruntime ${String(env.onnxruntime ?? '')}).
 
