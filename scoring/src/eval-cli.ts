@@ -81,6 +81,12 @@ function testIntervals(truth: ClassIndex[], transformer: Scored<unknown>, linear
   };
 }
 
+/** Writes a model card beside its model and says where. */
+async function writeCard(dir: string, card: string): Promise<void> {
+  await writeFile(join(dir, 'MODEL_CARD.md'), card);
+  process.stderr.write(`wrote ${join(dir, 'MODEL_CARD.md')}\n`);
+}
+
 async function main(): Promise<number> {
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   const { values } = parseArgs({
@@ -187,8 +193,7 @@ async function main(): Promise<number> {
       accurate,
       cascade,
     });
-    await writeFile(join(defaultModelDir, 'MODEL_CARD.md'), card);
-    process.stderr.write(`wrote ${join(defaultModelDir, 'MODEL_CARD.md')}\n`);
+    await writeCard(defaultModelDir, card);
     if (accurate) {
       const accurateCard = renderAccurateModelCard({
         ...shared,
@@ -197,8 +202,7 @@ async function main(): Promise<number> {
         intervals: accurateIntervals,
         trainingReport: await readOptional(join(accurateModelDir, 'training-report.json')),
       });
-      await writeFile(join(accurateModelDir, 'MODEL_CARD.md'), accurateCard);
-      process.stderr.write(`wrote ${join(accurateModelDir, 'MODEL_CARD.md')}\n`);
+      await writeCard(accurateModelDir, accurateCard);
     }
     if (e5) {
       const e5Card = renderStageModelCard({
@@ -208,8 +212,7 @@ async function main(): Promise<number> {
         intervals: e5Intervals,
         trainingReport: await readOptional(join(e5ModelDir, 'training-report.json')),
       });
-      await writeFile(join(e5ModelDir, 'MODEL_CARD.md'), e5Card);
-      process.stderr.write(`wrote ${join(e5ModelDir, 'MODEL_CARD.md')}\n`);
+      await writeCard(e5ModelDir, e5Card);
     }
     if (cascade && accurate && gate && e5) {
       const cascadeCard = renderCascadeModelCard({
@@ -223,8 +226,7 @@ async function main(): Promise<number> {
         ],
         intervals: cascadeIntervals,
       });
-      await writeFile(join(cascadeModelDir, 'MODEL_CARD.md'), cascadeCard);
-      process.stderr.write(`wrote ${join(cascadeModelDir, 'MODEL_CARD.md')}\n`);
+      await writeCard(cascadeModelDir, cascadeCard);
     }
   }
   if (drift.length > 0) {
