@@ -38,8 +38,8 @@ export function route(stages: readonly Proba[], thresholds: readonly number[]): 
   let rows = Array.from({ length: n }, (_, i) => i);
   for (const [k, stage] of stages.entries()) {
     const threshold = thresholds[k];
-    const next = new Set(threshold === undefined ? rows : deferredRows(asScores(rows.map((i) => stage[i]!)), threshold).map((j) => rows[j]!));
-    if (threshold === undefined) next.clear();
+    // The last stage (no threshold) passes nothing on.
+    const next = new Set(threshold === undefined ? [] : deferredRows(asScores(rows.map((i) => stage[i]!)), threshold).map((j) => rows[j]!));
     for (const i of rows) {
       if (next.has(i)) continue;
       proba[i] = stage[i]!;
