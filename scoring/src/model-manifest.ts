@@ -71,8 +71,9 @@ export const LinearManifest = z.object({
   ...common,
   kind: z.literal('linear'),
   output: z.object({ name: z.string().min(1) }),
-  files: z.object({ model: z.string().min(1) }),
-  sha256: z.object({ model: Sha256 }).optional(),
+  // sparse: the same model as tables (sparse-linear.ts), scored without the graph where present.
+  files: z.object({ model: z.string().min(1), sparse: FileName.optional() }),
+  sha256: z.object({ model: Sha256, sparse: Sha256.optional() }).optional(),
   input: z.object({
     name: z.string().min(1),
     type: z.literal('string'),
@@ -106,6 +107,19 @@ export const TransformerManifest = z.object({
     hidden: z.number().int().positive().default(384),
     intermediate: z.number().int().positive().default(1536),
   }),
+  /** An exit inside the graph (training/early_exit.py): after `layer` layers a linear head answers
+   *  the texts whose top probability reaches `threshold`, and only the others run the later layers. */
+  earlyExit: z
+    .object({
+      layer: z.number().int().positive(),
+      threshold: Rate,
+      temperature: z.number().positive(),
+      head: z.string().min(1),
+      rule: z.string().min(1),
+      validationShare: Rate,
+      testShare: Rate,
+    })
+    .optional(),
   quantization: z.string().optional(),
   // Temperature scaling is inside the graph; these figures say what it changed.
   calibration: z.object({

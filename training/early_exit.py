@@ -1,0 +1,177 @@
+"""An early exit inside a served int8 encoder graph: after its first `layer` layers, a linear head on
+the mean-pooled hidden states answers the rows it is sure of, and only the other rows run the
+remaining layers. Used by train_transformer.py's packaging step (--exit-layer); the e5 stage of the
+cascade ships with one (training/experiments/2026-12-03-early-exit.md).
+
+Why inside the graph: the serving code stays one session per model, and a row's result depends on that
+row alone (every added op is per row), so batch-equals-one-by-one and the parity fixtures still hold.
+
+    h      = output of layer `layer` (its last LayerNorm), [B, T, H]
+    pooled = sum_t(h * mask) / max(1, sum_t(mask))                   as the model's own pooling
+    p      = softmax((pooled - mu) / sigma @ W^T + b) / T_exit)       logistic regression, folded
+    rest   = the rows whose max(p) < threshold                         NonZero: [B'] indexes
+    the remaining layers run on Gather(rest) of h and of the mask tensors they read;
+    probabilities = ScatterND(p, rest, their output)
+
+Why a head on frozen features: the full model's weights, figures and parity stay what they were for
+the rows that go on; the head is fit in seconds on the training split's features, its temperature and
+threshold on validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.preprocessing import StandardScaler
+
+PREFIX = "exit/"
+# Thresholds tried, lowest first; the rule (choose_threshold) takes the first that costs no validation
+# macro-F1, so a coarse grid keeps it from fitting the split's noise.
+THRESHOLDS = [round(0.80 + 0.02 * i, 2) for i in range(10)]
+HEAD_C = 0.02  # the logistic regression's inverse regularisation (0.02 / 0.05 / 0.1 measured: the experiment note)
+
+
+def cut_tensor(model: onnx.ModelProto, layer: int) -> str:
+    """The output of encoder layer `layer` (1-based): the LayerNormalization that ends it."""
+    want = f"layer.{layer - 1}/output/LayerNorm"
+    names = [n.output[0] for n in model.graph.node if n.op_type == "LayerNormalization" and want in n.name]
+    if len(names) != 1:
+        raise ValueError(f"no single LayerNormalization named like {want!r} in the graph (found {len(names)})")
+    return names[0]
+
+
+def has_exit(model: onnx.ModelProto) -> bool:
+    return any(n.name.startswith(PREFIX) for n in model.graph.node)
+
+
+def pooled_features(model_bytes: bytes, layer: int, feeds: list[dict[str, np.ndarray]], threads: int = 2) -> np.ndarray:
+    """Mean-pooled layer-`layer` hidden states of each feed's rows, from the int8 graph itself (the
+    features the exit head sees when served)."""
+    m = onnx.load_from_string(model_bytes)
+    if has_exit(m):
+        raise ValueError("the graph already has an early exit")
+    name = cut_tensor(m, layer)
+    m.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    session = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    out = []
+    for f in feeds:
+        (h,) = session.run([name], f)
+        mask = f["attention_mask"][..., None].astype(np.float32)
+        out.append((h * mask).sum(1) / np.maximum(mask.sum(1), 1.0))
+    return np.concatenate(out)
+
+
+@dataclass
+class ExitHead:
+    weight: np.ndarray  # [3, H], standardisation and 1 / temperature folded in
+    bias: np.ndarray  # [3]
+    temperature: float
+
+    def proba(self, pooled: np.ndarray) -> np.ndarray:
+        z = pooled @ self.weight.T + self.bias
+        z -= z.max(1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(1, keepdims=True)
+
+
+def fit_head(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, fit_temperature) -> ExitHead:
+    """Balanced logistic regression on standardised features (training split), then a temperature on
+    validation, folded into one affine map."""
+    scaler = StandardScaler().fit(x_train)
+    lr = LogisticRegression(C=HEAD_C, max_iter=3000, class_weight="balanced").fit(scaler.transform(x_train), y_train)
+    w = lr.coef_ / scaler.scale_  # [3, H]
+    b = lr.intercept_ - w @ scaler.mean_
+    t = float(fit_temperature(x_val @ w.T + b, y_val))
+    return ExitHead(weight=(w / t).astype(np.float32), bias=(b / t).astype(np.float32), temperature=t)
+
+
+def choose_threshold(y_val: np.ndarray, exit_proba: np.ndarray, full_proba: np.ndarray) -> float | None:
+    """The lowest threshold in THRESHOLDS at which answering the sure rows from the exit leaves
+    validation macro-F1 no lower than the full model's; None if none does."""
+    base = f1_score(y_val, full_proba.argmax(1), average="macro")
+    for t in THRESHOLDS:
+        sure = exit_proba.max(1) >= t
+        if f1_score(y_val, np.where(sure[:, None], exit_proba, full_proba).argmax(1), average="macro") >= base:
+            return t
+    return None
+
+
+def add_exit(model_bytes: bytes, layer: int, head: ExitHead, threshold: float, output: str, mask_input: str = "attention_mask") -> bytes:
+    m = onnx.load_from_string(model_bytes)
+    if has_exit(m):
+        raise ValueError("the graph already has an early exit")
+    g = m.graph
+    cut = cut_tensor(m, layer)
+    inits = {i.name for i in g.initializer}
+    consts = {n.output[0] for n in g.node if n.op_type == "Constant"}
+    cut_at = next(i for i, n in enumerate(g.node) if cut in n.output)
+    # The tail: every node downstream of the cut, in graph order.
+    down, tail, head_nodes = {cut}, [], []
+    for n in g.node[cut_at + 1 :]:
+        if any(i in down for i in n.input):
+            down.update(n.output)
+            tail.append(n)
+    tail_ids = {id(n) for n in tail}
+    before = [n for n in g.node if id(n) not in tail_ids]
+    if output not in down:
+        raise ValueError(f"output {output!r} does not depend on layer {layer}")
+    # What the tail reads from before the cut, per row: the cut itself and the mask tensors.
+    outside = [cut] + sorted({i for n in tail for i in n.input if i and i not in down and i not in inits and i not in consts})
+
+    def const(name: str, value: np.ndarray) -> str:
+        g.initializer.append(numpy_helper.from_array(value, PREFIX + name))
+        return PREFIX + name
+
+    def node(op: str, inputs: list[str], name: str, **attrs) -> str:
+        head_nodes.append(helper.make_node(op, inputs, [PREFIX + name], name=PREFIX + name, **attrs))
+        return PREFIX + name
+
+    axis1 = const("axis1", np.array([1], dtype=np.int64))
+    mask = node("Cast", [node("Unsqueeze", [mask_input, const("axis_last", np.array([-1], dtype=np.int64))], "mask3")], "maskf", to=TensorProto.FLOAT)
+    summed = node("ReduceSum", [node("Mul", [cut, mask], "masked"), axis1], "summed", keepdims=0)
+    count = node("Clip", [node("ReduceSum", [mask, axis1], "count_raw", keepdims=0), const("one", np.array(1.0, dtype=np.float32))], "count")
+    pooled = node("Div", [summed, count], "pooled")
+    logits = node("Add", [node("MatMul", [pooled, const("weight", np.ascontiguousarray(head.weight.T))], "matmul"), const("bias", head.bias)], "logits")
+    proba = node("Softmax", [logits], "proba", axis=-1)
+    top = node("ReduceMax", [proba], "top", axes=[1], keepdims=0)
+    unsure = node("Less", [top, const("threshold", np.array(threshold, dtype=np.float32))], "unsure")
+    rest = node("Squeeze", [node("NonZero", [unsure], "nonzero"), const("axis0", np.array([0], dtype=np.int64))], "rest")
+    gathered = {x: node("Gather", [x, rest], f"rest/{x.strip('/').replace('/', '.')}", axis=0) for x in outside}
+    # The exported attention reshapes to [batch, -1, heads, head size]; with no row left (every row
+    # exited) the -1 cannot be inferred from 0 elements, so the tail gets the sequence length itself.
+    seq = node("Unsqueeze", [node("Gather", [node("Shape", [gathered[cut]], "shape"), const("one_i", np.array(1, dtype=np.int64))], "seq_scalar", axis=0), const("axis0b", np.array([0], dtype=np.int64))], "seq")
+    minus_one = {n.output[0] for n in g.node if n.op_type == "Constant" and n.attribute[0].name == "value" and numpy_helper.to_array(n.attribute[0].t).tolist() == [-1]}
+    minus_one |= {i.name for i in g.initializer if numpy_helper.to_array(i).tolist() == [-1]}
+    reshape_shapes = {n.input[1] for n in tail if n.op_type == "Reshape"}
+    for n in tail:
+        for j, i in enumerate(n.input):
+            if i in gathered:
+                n.input[j] = gathered[i]
+        if n.op_type == "Concat" and n.output[0] in reshape_shapes:
+            for j, i in enumerate(n.input):
+                if i in minus_one:
+                    if j != 1:
+                        raise ValueError(f"{n.name}: a -1 at position {j} of a reshape, expected the sequence axis (1)")
+                    n.input[j] = seq
+    rest_proba = PREFIX + "rest_probabilities"
+    for n in tail:
+        for j, o in enumerate(n.output):
+            if o == output:
+                n.output[j] = rest_proba
+    scatter = helper.make_node("ScatterND", [proba, node("Unsqueeze", [rest, axis1], "rest_index"), rest_proba], [output], name=PREFIX + "scatter")
+    nodes = before + head_nodes + tail + [scatter]
+    used = {i for n in nodes for i in n.input}
+    # The -1 constants the reshapes no longer read.
+    nodes = [n for n in nodes if not (n.op_type == "Constant" and n.output[0] not in used)]
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    return m.SerializeToString()
