@@ -49,8 +49,13 @@ describe('the scoring process killed mid-batch', { skip: brokers.length === 0 ? 
 
     // Another batch size: the redelivery is cut differently, so the insert token alone cannot catch it.
     const survivor = startWorker(run, brokers, { ...session, CHAOS_BATCH: '48' });
-    const drainMs = await waitForZeroLag(admin, run.group, run.topics.raw, 60_000);
-    await survivor.stop();
+    let drainMs: number;
+    try {
+      drainMs = await waitForZeroLag(admin, run.group, run.topics.raw, 60_000);
+    } finally {
+      // Also when the lag never drains: a running worker would keep this file's process alive.
+      await survivor.stop();
+    }
     const reading = await readOracle(run.dataDir);
     await rm(run.dataDir, { recursive: true, force: true });
     const violations = oracleViolations(reading, produced, N);

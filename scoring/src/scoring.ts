@@ -181,7 +181,7 @@ export function createScoring(deps: ScoringDeps): Scoring {
       const scores = await model.scoreBatch(items.map((i) => i.title));
       endModel?.();
       const byStage = new Map<number, number>();
-      for (const s of scores) if (s.deferred && s.stage !== undefined) byStage.set(s.stage, (byStage.get(s.stage) ?? 0) + 1);
+      for (const s of scores) if (s.stage !== undefined && s.stage > 0) byStage.set(s.stage, (byStage.get(s.stage) ?? 0) + 1);
       for (const [stage, n] of byStage) metrics?.deferred.inc({ model_version: model.version, stage: String(stage) }, n);
       return { scored: items.map((item, k) => toScoredItem(item, scores[k]!, model.version, scoredAt)), failed: [] };
     } catch (err) {

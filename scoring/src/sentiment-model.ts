@@ -16,9 +16,8 @@ export interface SentimentScores {
   negative: number;
   neutral: number;
   positive: number;
-  /** Set by a cascade: true where a stage after the first answered (the scoring service counts these). */
-  deferred?: boolean;
-  /** Set by a cascade: the index of the stage that answered. */
+  /** Set by a cascade: the index of the stage that answered (0 the first; the scoring service counts the
+   *  texts a later stage answered). */
   stage?: number;
 }
 
@@ -242,7 +241,7 @@ async function loadCascade(dir: string, manifest: CascadeManifest, manifestPath:
         if (rows.length === 0) break;
         const got = await stage.scoreBatch(rows.map((i) => texts[i]!));
         got.forEach((s, j) => {
-          scores[rows[j]!] = { ...s, deferred: k > 0, stage: k };
+          scores[rows[j]!] = { ...s, stage: k };
         });
         const deferBelow = manifest.stages[k]!.deferBelow;
         rows = deferBelow === undefined ? [] : deferredRows(got, deferBelow).map((j) => rows[j]!);
