@@ -34,6 +34,7 @@ PREFIX = "exit/"
 # Thresholds tried, lowest first; the rule (choose_threshold) takes the first that costs no validation
 # macro-F1, so a coarse grid keeps it from fitting the split's noise.
 THRESHOLDS = [round(0.80 + 0.02 * i, 2) for i in range(10)]
+RULE = f"the lowest threshold of {THRESHOLDS[0]:.2f}, {THRESHOLDS[1]:.2f}, ..., {THRESHOLDS[-1]:.2f} at which validation macro-F1 is no lower than without the exit"
 HEAD_C = 0.02  # the logistic regression's inverse regularisation (0.02 / 0.05 / 0.1 measured: the experiment note)
 
 
@@ -50,9 +51,9 @@ def has_exit(model: onnx.ModelProto) -> bool:
     return any(n.name.startswith(PREFIX) for n in model.graph.node)
 
 
-def pooled_features(model_bytes: bytes, layer: int, feeds: list[dict[str, np.ndarray]], threads: int = 2) -> np.ndarray:
-    """Mean-pooled layer-`layer` hidden states of each feed's rows, from the int8 graph itself (the
-    features the exit head sees when served)."""
+def pooled_features(model_bytes: bytes, layer: int, groups: dict[str, list[dict[str, np.ndarray]]], threads: int = 2) -> dict[str, np.ndarray]:
+    """Mean-pooled layer-`layer` hidden states of each group's feeds, row by row, from the int8 graph
+    itself (the features the exit head sees when served); one session for every group."""
     m = onnx.load_from_string(model_bytes)
     if has_exit(m):
         raise ValueError("the graph already has an early exit")
@@ -61,12 +62,13 @@ def pooled_features(model_bytes: bytes, layer: int, feeds: list[dict[str, np.nda
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     session = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    out = []
-    for f in feeds:
+
+    def pooled(f: dict[str, np.ndarray]) -> np.ndarray:
         (h,) = session.run([name], f)
         mask = f["attention_mask"][..., None].astype(np.float32)
-        out.append((h * mask).sum(1) / np.maximum(mask.sum(1), 1.0))
-    return np.concatenate(out)
+        return (h * mask).sum(1) / np.maximum(mask.sum(1), 1.0)
+
+    return {group: np.concatenate([pooled(f) for f in feeds]) for group, feeds in groups.items()}
 
 
 @dataclass
@@ -148,8 +150,11 @@ def add_exit(model_bytes: bytes, layer: int, head: ExitHead, threshold: float, o
     # The exported attention reshapes to [batch, -1, heads, head size]; with no row left (every row
     # exited) the -1 cannot be inferred from 0 elements, so the tail gets the sequence length itself.
     seq = node("Unsqueeze", [node("Gather", [node("Shape", [gathered[cut]], "shape"), const("one_i", np.array(1, dtype=np.int64))], "seq_scalar", axis=0), const("axis0b", np.array([0], dtype=np.int64))], "seq")
-    minus_one = {n.output[0] for n in g.node if n.op_type == "Constant" and n.attribute[0].name == "value" and numpy_helper.to_array(n.attribute[0].t).tolist() == [-1]}
-    minus_one |= {i.name for i in g.initializer if numpy_helper.to_array(i).tolist() == [-1]}
+    def is_minus_one(t: onnx.TensorProto) -> bool:  # dims first: the weights are never read
+        return list(t.dims) == [1] and numpy_helper.to_array(t).tolist() == [-1]
+
+    minus_one = {n.output[0] for n in g.node if n.op_type == "Constant" and n.attribute[0].name == "value" and is_minus_one(n.attribute[0].t)}
+    minus_one |= {i.name for i in g.initializer if is_minus_one(i)}
     reshape_shapes = {n.input[1] for n in tail if n.op_type == "Reshape"}
     for n in tail:
         for j, i in enumerate(n.input):

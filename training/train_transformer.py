@@ -399,10 +399,8 @@ def add_early_exit(
         return [dict(zip(("input_ids", "attention_mask"), encode(tok, texts[i : i + 128]))) for i in range(0, len(texts), 128)]
 
     labelled = np.flatnonzero(y_train >= 0)
-    pooled = {
-        name: early_exit.pooled_features(model_bytes, layer, feeds(texts), threads)
-        for name, texts in (("train", [x_train[i] for i in labelled]), ("validation", x_val), ("test", x_test))
-    }
+    groups = {"train": feeds([x_train[i] for i in labelled]), "validation": feeds(x_val), "test": feeds(x_test)}
+    pooled = early_exit.pooled_features(model_bytes, layer, groups, threads)
     head = early_exit.fit_head(pooled["train"], y_train[labelled], pooled["validation"], y_val, fit_temperature)
     threshold = early_exit.choose_threshold(y_val, head.proba(pooled["validation"]), onnx_proba(session, tok, x_val))
     if threshold is None:
@@ -414,7 +412,7 @@ def add_early_exit(
         "threshold": threshold,
         "temperature": head.temperature,
         "head": f"logistic regression (C = {early_exit.HEAD_C}, balanced classes) on the standardised mean of layer {layer}'s outputs, fit on the training split",
-        "rule": "the lowest threshold of 0.80, 0.82, ..., 0.98 at which validation macro-F1 is no lower than without the exit",
+        "rule": early_exit.RULE,
         "validationShare": share["validation"],
         "testShare": share["test"],
     }

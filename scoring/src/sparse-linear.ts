@@ -85,22 +85,34 @@ const SURROGATE = /[\ud800-\udfff]/;
 // lookup); here each substring's hash grows one character at a time from its start, without making a
 // string, and indexes a compact open-addressing table; a hit is confirmed by comparing the term itself.
 function charBlock([lo, hi]: readonly [number, number], terms: readonly string[]): CompiledBlock['terms'] {
-  // FNV-1a, extended by one UTF-16 unit at a time.
+  // FNV-1a, extended by one UTF-16 unit at a time from its offset basis.
+  const basis = 0x811c9dc5 | 0;
   const extend = (h: number, unit: number) => Math.imul(h ^ unit, 0x01000193);
   const slotOf = (h: number) => Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ (h >>> 12);
   const size = 2 ** Math.ceil(Math.log2(4 * terms.length + 1));
   const mask = size - 1;
   const keys = new Int32Array(size);
   const columns = new Int32Array(size).fill(-1);
+  const hashOf = (s: string) => {
+    let h = basis;
+    for (let k = 0; k < s.length; k++) h = extend(h, s.charCodeAt(k));
+    return h;
+  };
   terms.forEach((term, column) => {
-    let h = 0x811c9dc5 | 0;
-    for (let k = 0; k < term.length; k++) h = extend(h, term.charCodeAt(k));
+    const h = hashOf(term);
     let slot = slotOf(h) & mask;
     while (columns[slot]! >= 0) slot = (slot + 1) & mask;
     keys[slot] = h;
     columns[slot] = column;
   });
-  const index = new Map(terms.map((t, i) => [t, i]));
+  // The column of the term hashed to h that is text's n UTF-16 units from start, or -1.
+  const find = (h: number, text: string, start: number, n: number): number => {
+    for (let slot = slotOf(h) & mask; columns[slot]! >= 0; slot = (slot + 1) & mask) {
+      const column = columns[slot]!;
+      if (keys[slot] === h && terms[column]!.length === n && text.startsWith(terms[column]!, start)) return column;
+    }
+    return -1;
+  };
   return (raw, visit) => {
     const text = raw.replace(PY_WHITESPACE_RUN, ' ');
     if (SURROGATE.test(text)) {
@@ -108,24 +120,20 @@ function charBlock([lo, hi]: readonly [number, number], terms: readonly string[]
       const chars = Array.from(text);
       for (let n = lo; n <= Math.min(hi, chars.length); n++) {
         for (let i = 0; i + n <= chars.length; i++) {
-          const column = index.get(chars.slice(i, i + n).join(''));
-          if (column !== undefined) visit(column);
+          const gram = chars.slice(i, i + n).join('');
+          const column = find(hashOf(gram), gram, 0, gram.length);
+          if (column >= 0) visit(column);
         }
       }
       return;
     }
     for (let i = 0; i < text.length; i++) {
-      let h = 0x811c9dc5 | 0;
+      let h = basis;
       for (let n = 1; n <= hi && i + n <= text.length; n++) {
         h = extend(h, text.charCodeAt(i + n - 1));
         if (n < lo) continue;
-        for (let slot = slotOf(h) & mask; columns[slot]! >= 0; slot = (slot + 1) & mask) {
-          const column = columns[slot]!;
-          if (keys[slot] === h && terms[column]!.length === n && text.startsWith(terms[column]!, i)) {
-            visit(column);
-            break;
-          }
-        }
+        const column = find(h, text, i, n);
+        if (column >= 0) visit(column);
       }
     }
   };

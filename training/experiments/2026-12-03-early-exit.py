@@ -60,9 +60,7 @@ for sp in ("validation", "test"):
 labelled = [t for t, y in zip(ss.x_train, ss.y_train) if y >= 0]
 y_train = ss.y_train[ss.y_train >= 0]
 for layer in range(3, 8):
-    x = {"train": early_exit.pooled_features(graph, layer, feeds(labelled))}
-    for sp in S:
-        x[sp] = early_exit.pooled_features(graph, layer, feeds(S[sp]["texts"]))
+    x = early_exit.pooled_features(graph, layer, {"train": feeds(labelled), **{sp: feeds(S[sp]["texts"]) for sp in S}})
     for c in (0.02, 0.05, 0.1):
         sc = StandardScaler().fit(x["train"])
         lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(sc.transform(x["train"]), y_train)
