@@ -380,10 +380,10 @@ def split_weights(model_bytes: bytes, model_dir: Path) -> tuple[bytes, dict[str,
     return (model_dir / "model.onnx").read_bytes(), {n: hashlib.sha256((model_dir / n).read_bytes()).hexdigest() for n in names}
 
 
-def add_early_exit(
+def add_early_exits(
     model_bytes: bytes,
     session: ort.InferenceSession,
-    layer: int,
+    exits: list[tuple[int, str]],
     tok: Tokenizer,
     x_train: list[str],
     y_train: np.ndarray,
@@ -391,32 +391,51 @@ def add_early_exit(
     y_val: np.ndarray,
     x_test: list[str],
     threads: int,
-) -> tuple[bytes, dict[str, Any]]:
-    """early_exit.py on the int8 graph: the head learns from the training split's labelled rows, its
-    temperature and threshold come from validation, and test is only counted."""
+) -> tuple[bytes, list[dict[str, Any]]]:
+    """early_exit.py on the int8 graph, one exit per (layer, head), deepest first: each head learns from
+    the training split's labelled rows, its temperature and threshold come from validation (the threshold
+    against the graph with the deeper exits already in), and test is only counted."""
 
     def feeds(texts: list[str]) -> list[dict[str, np.ndarray]]:
         return [dict(zip(("input_ids", "attention_mask"), encode(tok, texts[i : i + 128]))) for i in range(0, len(texts), 128)]
 
     labelled = np.flatnonzero(y_train >= 0)
     groups = {"train": feeds([x_train[i] for i in labelled]), "validation": feeds(x_val), "test": feeds(x_test)}
-    pooled = early_exit.pooled_features(model_bytes, layer, groups, threads)
-    head = early_exit.fit_head(pooled["train"], y_train[labelled], pooled["validation"], y_val, fit_temperature)
-    threshold = early_exit.choose_threshold(y_val, head.proba(pooled["validation"]), onnx_proba(session, tok, x_val))
-    if threshold is None:
-        raise SystemExit(f"no exit threshold in {early_exit.THRESHOLDS} keeps validation macro-F1 at layer {layer}: package without --exit-layer")
-    share = {name: round(float((head.proba(pooled[name]).max(1) >= threshold).mean()), 4) for name in ("validation", "test")}
-    print(f"early exit after layer {layer}: threshold {threshold}, answers {share['validation']:.1%} of validation", file=sys.stderr)
-    record = {
-        "layer": layer,
-        "threshold": threshold,
-        "temperature": head.temperature,
-        "head": f"logistic regression (C = {early_exit.HEAD_C}, balanced classes) on the standardised mean of layer {layer}'s outputs, fit on the training split",
-        "rule": early_exit.RULE,
-        "validationShare": share["validation"],
-        "testShare": share["test"],
-    }
-    return early_exit.add_exit(model_bytes, layer, head, threshold, ONNX_OUTPUT), record
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    plain, sure = model_bytes, {}
+    for layer, kind in sorted(exits, reverse=True):
+        # Features from the graph without exits: a layer's output does not depend on the exits after it.
+        pooled = early_exit.pooled_features(plain, layer, groups, threads)
+        head = early_exit.fit_head(pooled["train"], y_train[labelled], pooled["validation"], y_val, fit_temperature, kind)
+        threshold = early_exit.choose_threshold(y_val, head.proba(pooled["validation"]), onnx_proba(session, tok, x_val))
+        if threshold is None:
+            raise SystemExit(f"no exit threshold in {early_exit.THRESHOLDS} keeps validation macro-F1 at layer {layer}: package without that --exit")
+        model_bytes = early_exit.add_exit(model_bytes, layer, head, threshold, ONNX_OUTPUT)
+        session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+        sure[layer] = (head, threshold, {name: head.proba(pooled[name]).max(1) >= threshold for name in ("validation", "test")})
+        print(f"early exit after layer {layer} ({kind}): threshold {threshold}", file=sys.stderr)
+    records, taken = [], {name: np.zeros(len(x), dtype=bool) for name, x in (("validation", x_val), ("test", x_test))}
+    for layer in sorted(sure):  # a text answered by a shallower exit never reaches a deeper one
+        head, threshold, rows = sure[layer]
+        share = {}
+        for name in taken:
+            answered = rows[name] & ~taken[name]
+            share[name] = round(float(answered.mean()), 4)
+            taken[name] |= answered
+        records.append(
+            {
+                "layer": layer,
+                "kind": head.kind,
+                "threshold": threshold,
+                "temperature": head.temperature,
+                "head": f"{early_exit.HEAD_WORDS[head.kind]} on the standardised mean of layer {layer}'s outputs, fit on the training split",
+                "rule": early_exit.RULE,
+                "validationShare": share["validation"],
+                "testShare": share["test"],
+            }
+        )
+    return model_bytes, records
 
 
 def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
@@ -425,7 +444,7 @@ def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
     shipped model be re-quantized in a new format without retraining: the weights stay the trained
     ones, to the 8-bit grid they were shipped on."""
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
-    if "earlyExit" in manifest:
+    if "earlyExits" in manifest or "earlyExit" in manifest:
         raise SystemExit(f"{model_dir} has an early exit in its graph: re-package it from its training work dir (--package-only)")
     report = json.loads((model_dir / "training-report.json").read_text(encoding="utf-8"))
     onnx.save(dequantize(onnx.load(str(model_dir / manifest["files"]["model"]))), str(fp32_path))
@@ -502,10 +521,12 @@ def main() -> int:
     )
     parser.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder")
     parser.add_argument(
-        "--exit-layer",
-        type=int,
-        default=0,
-        help="add an early exit after this many layers (training/early_exit.py; the cascade's e5 stage uses 5); 0: none",
+        "--exit",
+        action="append",
+        default=[],
+        metavar="LAYER:HEAD",
+        help="add an early exit after LAYER layers with a linear or mlp head (training/early_exit.py); repeat for "
+        "several. The cascade's e5 stage uses --exit 3:mlp --exit 5:linear",
     )
     parser.add_argument(
         "--int8-grid",
@@ -520,6 +541,14 @@ def main() -> int:
     )
     args = parser.parse_args()
     args.package_only = args.package_only or args.unpack is not None
+    exits: list[tuple[int, str]] = []
+    for spec in args.exit:
+        layer, _, kind = spec.partition(":")
+        if not layer.isdigit() or kind not in early_exit.HEADS:
+            parser.error(f"--exit {spec}: expected LAYER:HEAD with HEAD one of {', '.join(early_exit.HEADS)}")
+        exits.append((int(layer), kind))
+    if len({layer for layer, _ in exits}) != len(exits):
+        parser.error("--exit: one exit per layer")
     teacher_report: dict[str, Any] | None = None
     if args.from_teacher:
         teacher_report = json.loads((args.from_teacher / "teacher-report.json").read_text(encoding="utf-8"))
@@ -689,9 +718,9 @@ def main() -> int:
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
-    exit_record = None
-    if args.exit_layer:
-        model_bytes, exit_record = add_early_exit(model_bytes, session, args.exit_layer, tok, x_train, y_train, x_val, y_val, x_test, args.threads)
+    exit_records: list[dict[str, Any]] = []
+    if exits:
+        model_bytes, exit_records = add_early_exits(model_bytes, session, exits, tok, x_train, y_train, x_val, y_val, x_test, args.threads)
         session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
     # Every figure below comes from the shipped int8 graph and tokenizer.json.
@@ -794,7 +823,7 @@ def main() -> int:
             "layers": args.layers,
             **dict(zip(("hidden", "intermediate"), hidden_sizes(args.base))),
         },
-        **({"earlyExit": exit_record} if exit_record else {}),
+        **({"earlyExits": exit_records} if exit_records else {}),
         "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
         "training": {

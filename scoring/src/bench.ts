@@ -73,11 +73,12 @@ function flopPerItem(tokens: number, { layers, hidden, intermediate }: EncoderSh
   return layers * (2 * tokens * (4 * hidden * hidden + 2 * hidden * intermediate) + 4 * tokens * tokens * hidden);
 }
 
-// With an early exit, the texts it answers skip the later layers: the mean layers run per text, at the
-// share the exit answered on validation (these texts are validation and test).
+// With early exits, the texts an exit answers skip the later layers: the mean layers run per text, at the
+// shares the exits answered on validation (these texts are validation and test).
 function layersRun(m: TransformerManifest): EncoderShape {
-  const x = m.earlyExit;
-  return x ? { ...m.base, layers: x.layer + (1 - x.validationShare) * (m.base.layers - x.layer) } : m.base;
+  const xs = m.earlyExits ?? [];
+  const exited = xs.reduce((a, x) => a + x.validationShare, 0);
+  return { ...m.base, layers: xs.reduce((a, x) => a + x.validationShare * x.layer, 0) + (1 - exited) * m.base.layers };
 }
 
 /**

@@ -598,16 +598,27 @@ all-mpnet-base-v2 by sentence-transformers (Apache-2.0), packaged for PyPI as al
 /** A transformer shipped as a cascade's middle stage (scoring/models/e5-sentiment), with what the accurate card compares. */
 export type StageCardInput = AccurateCardInput;
 
-// What a graph's early exit (training/early_exit.py) does and what it answered, for the stage card.
+// What a graph's early exits (training/early_exit.py) do and what they answered, for the stage card.
 function earlyExitParagraph(m: TransformerManifest): string {
-  const x = m.earlyExit;
-  if (!x) return '';
+  const xs = m.earlyExits;
+  if (!xs) return '';
+  const layersRun = xs.reduce((a, x) => a + x.validationShare * x.layer, 0) + (1 - xs.reduce((a, x) => a + x.validationShare, 0)) * m.base.layers;
+  const exits = xs.map(
+    (x, i) => `- **After layer ${x.layer}:** a ${x.head} (temperature ${x.temperature}) answers the texts${i > 0 ? ' that reach it' : ''} whose top probability
+  from it reaches ${x.threshold}: ${pct(x.validationShare)} of validation and ${pct(x.testShare)} of test. The others run layers ${x.layer + 1}-${m.base.layers}${i < xs.length - 1 ? ' or the next exit' : ''}.`,
+  );
   return `
-**Early exit after layer ${x.layer}.** A ${x.head} (temperature ${x.temperature}), inside the graph,
-answers the texts whose top probability from it reaches ${x.threshold}: ${pct(x.validationShare)} of validation and ${pct(x.testShare)} of test.
-Only the others run layers ${x.layer + 1}-${m.base.layers}, so the encoder's work per text falls by about ${pct((x.validationShare * (m.base.layers - x.layer)) / m.base.layers)} of its layers.
-The threshold is ${x.rule}. Every figure below is of the graph with its exit.
+**Early exits inside the graph.** Each text stops at the first exit sure of it:
+${exits.join('\n')}
+
+Per text the encoder runs ${layersRun.toFixed(1)} of its ${m.base.layers} layers on validation. Each threshold is ${xs[0]!.rule}
+(the deepest exit's first, each shallower one against the graph with the deeper ones in). Every figure below is of the graph with its exits.
 `;
+}
+
+/** The --exit flags that rebuild a graph's exits. */
+function exitFlags(m: TransformerManifest): string {
+  return (m.earlyExits ?? []).map((x) => `--exit ${x.layer}:${x.kind} `).join('');
 }
 
 /** The card of a transformer shipped to be a cascade's stage: what it is, how it was trained, what it scores alone. */
@@ -662,7 +673,7 @@ sqrt-balanced class weights, best validation epoch kept, seed ${String(training.
 ## Reproduce
 \`\`\`sh
 HF_HUB_OFFLINE=1 training/.venv/bin/python training/train_transformer.py --base ${dir} --layers ${m.base.layers} --pooling ${String(training.pooling ?? 'mean')} \\
-  --epochs ${String(training.epochs)} --lr ${String(training.learningRate)} ${m.earlyExit ? `--exit-layer ${m.earlyExit.layer} ` : ''}--model-dir scoring/models/${dir}-sentiment \\
+  --epochs ${String(training.epochs)} --lr ${String(training.learningRate)} ${exitFlags(m)}--model-dir scoring/models/${dir}-sentiment \\
   --fixture scoring/src/fixtures/${dir}-parity.json --version ${m.version}
 npm run bench -w @barometer/scoring && npm run eval
 \`\`\`
@@ -710,7 +721,7 @@ is within ${sel.withinSecondStage} of the last stage alone (${f4(lastValidationF
 function stageRole(m: ModelManifest): string {
   if (m.kind === 'linear') return m.classifier?.fitOn === 'train' ? 'linear TF-IDF gate (fit on train only)' : 'linear TF-IDF';
   if (m.kind === 'transformer') {
-    return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}${m.earlyExit ? `, early exit after layer ${m.earlyExit.layer}` : ''}`;
+    return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}${m.earlyExits ? `, early exits after layers ${m.earlyExits.map((x) => x.layer).join(' and ')}` : ''}`;
   }
   return 'cascade';
 }

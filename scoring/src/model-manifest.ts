@@ -107,18 +107,26 @@ export const TransformerManifest = z.object({
     hidden: z.number().int().positive().default(384),
     intermediate: z.number().int().positive().default(1536),
   }),
-  /** An exit inside the graph (training/early_exit.py): after `layer` layers a linear head answers
-   *  the texts whose top probability reaches `threshold`, and only the others run the later layers. */
-  earlyExit: z
-    .object({
-      layer: z.number().int().positive(),
-      threshold: Rate,
-      temperature: z.number().positive(),
-      head: z.string().min(1),
-      rule: z.string().min(1),
-      validationShare: Rate,
-      testShare: Rate,
-    })
+  /** Exits inside the graph (training/early_exit.py), shallowest first: after `layer` layers a small head
+   *  answers the texts whose top probability reaches `threshold`, and only the others go on. Each share is
+   *  of all texts: those this exit answered (none of them reached a deeper exit). */
+  earlyExits: z
+    .array(
+      z.object({
+        layer: z.number().int().positive(),
+        /** The head's form, as train_transformer.py's --exit LAYER:KIND takes it. */
+        kind: z.enum(['linear', 'mlp']),
+        threshold: Rate,
+        temperature: z.number().positive(),
+        head: z.string().min(1),
+        rule: z.string().min(1),
+        validationShare: Rate,
+        testShare: Rate,
+      }),
+    )
+    .min(1)
+    .refine((xs) => xs.every((x, i) => i === 0 || x.layer > xs[i - 1]!.layer), 'exits are listed shallowest first, one per layer')
+    .refine((xs) => xs.reduce((a, x) => a + x.validationShare, 0) <= 1 + 1e-9, 'the exits answer at most every text')
     .optional(),
   quantization: z.string().optional(),
   // Temperature scaling is inside the graph; these figures say what it changed.

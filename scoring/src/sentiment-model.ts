@@ -48,7 +48,7 @@ export const cascadeModelDir: string = join(modelsDir, 'cascade-sentiment');
 /** The cascade's first stage: TF-IDF + logistic regression fit on the training split only, so that its
  *  threshold can be chosen on validation (the fallback below is refit on train + validation). */
 export const gateModelDir: string = join(modelsDir, 'linear-gate');
-/** e5-small-v2 cut to 8 layers × 384 and fine-tuned, with an early exit after layer 5: the cascade's middle stage. */
+/** e5-small-v2 cut to 8 layers × 384 and fine-tuned, with early exits after layers 3 and 5: the cascade's middle stage. */
 export const e5ModelDir: string = join(modelsDir, 'e5-sentiment');
 /** The TF-IDF + logistic-regression fallback: less accurate, no tokenizer, smaller. */
 export const linearModelDir: string = join(modelsDir, 'linear-tfidf');
