@@ -201,9 +201,18 @@ def add_exit(model_bytes: bytes, layer: int, head: ExitHead, threshold: float, o
     unsure = node("Less", [top, const("threshold", np.array(threshold, dtype=np.float32))], "unsure")
     rest = node("Squeeze", [node("NonZero", [unsure], "nonzero"), const("axis0", np.array([0], dtype=np.int64))], "rest")
     gathered = {x: node("Gather", [x, rest], f"rest/{x.strip('/').replace('/', '.')}", axis=0) for x in outside}
-    # The exported attention reshapes to [batch, -1, heads, head size]; with no row left (every row
-    # exited) the -1 cannot be inferred from 0 elements, so the tail gets the sequence length itself.
-    seq = node("Unsqueeze", [node("Gather", [node("Shape", [gathered[cut]], "shape"), const("one_i", np.array(1, dtype=np.int64))], "seq_scalar", axis=0), const("axis0b", np.array([0], dtype=np.int64))], "seq")
+    # A graph as exported reshapes to [batch, -1, heads, head size]; with no row left (every row exited)
+    # the -1 cannot be inferred from 0 elements, so the tail gets the sequence length itself. (A graph
+    # through streamline.py reshapes to [0, 0, heads, size] and needs none of this.)
+    seq: list[str] = []
+
+    def sequence_length() -> str:
+        if not seq:
+            shape = node("Shape", [gathered[cut]], "shape")
+            scalar = node("Gather", [shape, const("one_i", np.array(1, dtype=np.int64))], "seq_scalar", axis=0)
+            seq.append(node("Unsqueeze", [scalar, const("axis0b", np.array([0], dtype=np.int64))], "seq"))
+        return seq[0]
+
     def is_minus_one(t: onnx.TensorProto) -> bool:  # dims first: the weights are never read
         return list(t.dims) == [1] and numpy_helper.to_array(t).tolist() == [-1]
 
@@ -219,7 +228,7 @@ def add_exit(model_bytes: bytes, layer: int, head: ExitHead, threshold: float, o
                 if i in minus_one:
                     if j != 1:
                         raise ValueError(f"{n.name}: a -1 at position {j} of a reshape, expected the sequence axis (1)")
-                    n.input[j] = seq
+                    n.input[j] = sequence_length()
     rest_proba = pre + "rest_probabilities"
     for n in tail:
         for j, o in enumerate(n.output):

