@@ -73,6 +73,21 @@ describe('model manifest', () => {
     });
   }
 
+  test('early exits are listed shallowest first, one per layer, and answer at most every text', async () => {
+    const e5 = (await readJson(join(e5ModelDir, 'manifest.json'))) as { earlyExits: { layer: number; validationShare: number }[] };
+    assert.deepEqual(
+      e5.earlyExits.map((x) => x.layer),
+      [3, 5],
+    );
+    const exits = e5.earlyExits;
+    const check = (earlyExits: unknown) => ModelManifest.safeParse({ ...e5, earlyExits });
+    assert.ok(check(exits).success);
+    assert.equal(check([...exits].reverse()).success, false, 'deepest first');
+    assert.equal(check([exits[0], exits[0]]).success, false, 'one layer twice');
+    assert.equal(check([exits[0], { ...exits[1], validationShare: 0.9 }]).success, false, 'shares over 1');
+    assert.equal(check([{ ...exits[0], kind: 'tree' }]).success, false, 'unknown head');
+  });
+
   test('a manifest of an unknown kind is rejected', async () => {
     await withManifest(
       (m) => {
