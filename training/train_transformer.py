@@ -464,6 +464,8 @@ def unpack(model_dir: Path, fp32_path: Path, state_path: Path, keep_int8: bool =
             ("repackagedFrom" if keep_int8 else "requantizedFrom"): manifest["version"],
         },
         "trainStartedToExport": report["timing"]["total"],
+        # A kept graph keeps its format, whatever --int8-grid would choose.
+        **({"quantization": manifest["quantization"]} if keep_int8 else {}),
     }
     state_path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
 
@@ -556,6 +558,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     args.package_only = args.package_only or args.unpack is not None
+    if args.keep_int8 and not args.unpack:
+        parser.error("--keep-int8 goes with --unpack DIR")
     exits: list[tuple[int, str]] = []
     for spec in args.exit:
         layer, _, kind = spec.partition(":")
@@ -635,8 +639,6 @@ def main() -> int:
             print(f"transfer texts: {len(transfer_texts)}", file=sys.stderr)
     tok = load_tokenizer(args.max_length, base_dir(args.base))
     fp32_path, state_path = args.work_dir / "model-fp32.onnx", args.work_dir / "train-state.json"
-    if args.keep_int8 and not args.unpack:
-        parser.error("--keep-int8 goes with --unpack DIR")
     if args.unpack:
         unpack(args.unpack, fp32_path, state_path, keep_int8=args.keep_int8)
     elif not args.package_only:
@@ -846,7 +848,7 @@ def main() -> int:
             **dict(zip(("hidden", "intermediate"), hidden_sizes(args.base))),
         },
         **({"earlyExits": exit_records} if exit_records else {}),
-        "quantization": f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
+        "quantization": state.get("quantization") or f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
         "calibration": calibration,
         "training": {
             "epochs": args.epochs,
