@@ -45,6 +45,8 @@ from sklearn.metrics import f1_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
+import streamline
+
 # Thresholds tried, lowest first; the rule (choose_threshold) takes the first that costs no validation
 # macro-F1, so a coarse grid keeps it from fitting the split's noise.
 THRESHOLDS = [round(0.80 + 0.02 * i, 2) for i in range(10)]
@@ -81,24 +83,25 @@ def has_exit(model: onnx.ModelProto) -> bool:
     return bool(exit_layers(model))
 
 
-def pooled_features(model_bytes: bytes, layer: int, groups: dict[str, list[dict[str, np.ndarray]]], threads: int = 2) -> dict[str, np.ndarray]:
-    """Mean-pooled layer-`layer` hidden states of each group's feeds, row by row, from the int8 graph
-    itself (the features the exit head sees when served); one session for every group."""
+def pooled_features(model_bytes: bytes, layers: list[int], groups: dict[str, list[dict[str, np.ndarray]]], threads: int = 2) -> dict[int, dict[str, np.ndarray]]:
+    """Mean-pooled hidden states after each of `layers`, of each group's feeds, row by row, from the int8
+    graph itself (the features an exit head sees when served); one session and one pass for all."""
     m = onnx.load_from_string(model_bytes)
     if has_exit(m):
         raise ValueError("the graph already has an early exit")
-    name = cut_tensor(m, layer)
-    m.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+    names = [cut_tensor(m, layer) for layer in layers]
+    for name in names:
+        m.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     session = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
-
-    def pooled(f: dict[str, np.ndarray]) -> np.ndarray:
-        (h,) = session.run([name], f)
-        mask = f["attention_mask"][..., None].astype(np.float32)
-        return (h * mask).sum(1) / np.maximum(mask.sum(1), 1.0)
-
-    return {group: np.concatenate([pooled(f) for f in feeds]) for group, feeds in groups.items()}
+    out: dict[int, dict[str, list[np.ndarray]]] = {layer: {group: [] for group in groups} for layer in layers}
+    for group, feeds in groups.items():
+        for f in feeds:
+            mask = f["attention_mask"][..., None].astype(np.float32)
+            for layer, h in zip(layers, session.run(names, f)):
+                out[layer][group].append((h * mask).sum(1) / np.maximum(mask.sum(1), 1.0))
+    return {layer: {group: np.concatenate(rows) for group, rows in by_group.items()} for layer, by_group in out.items()}
 
 
 @dataclass
@@ -202,34 +205,18 @@ def add_exit(model_bytes: bytes, layer: int, head: ExitHead, threshold: float, o
     unsure = node("Less", [top, const("threshold", np.array(threshold, dtype=np.float32))], "unsure")
     rest = node("Squeeze", [node("NonZero", [unsure], "nonzero"), const("axis0", np.array([0], dtype=np.int64))], "rest")
     gathered = {x: node("Gather", [x, rest], f"rest/{x.strip('/').replace('/', '.')}", axis=0) for x in outside}
-    # A graph as exported reshapes to [batch, -1, heads, head size]; with no row left (every row exited)
-    # the -1 cannot be inferred from 0 elements, so the tail gets the sequence length itself. (A graph
-    # through streamline.py reshapes to [0, 0, heads, size] and needs none of this.)
-    seq: list[str] = []
-
-    def sequence_length() -> str:
-        if not seq:
-            shape = node("Shape", [gathered[cut]], "shape")
-            scalar = node("Gather", [shape, const("one_i", np.array(1, dtype=np.int64))], "seq_scalar", axis=0)
-            seq.append(node("Unsqueeze", [scalar, const("axis0b", np.array([0], dtype=np.int64))], "seq"))
-        return seq[0]
-
-    def is_minus_one(t: onnx.TensorProto) -> bool:  # dims first: the weights are never read
-        return list(t.dims) == [1] and numpy_helper.to_array(t).tolist() == [-1]
-
-    minus_one = {n.output[0] for n in g.node if n.op_type == "Constant" and n.attribute[0].name == "value" and is_minus_one(n.attribute[0].t)}
-    minus_one |= {i.name for i in g.initializer if is_minus_one(i)}
-    reshape_shapes = {n.input[1] for n in tail if n.op_type == "Reshape"}
+    # The later layers may see zero rows (every row of a run exited), and a reshape cannot infer a -1 from
+    # zero elements: their targets must be constants (streamline.static_reshapes, run by packaging).
+    producer = {o: n for n in g.node for o in n.output}
+    consts = streamline.constant_tensors(g)
+    for n in tail:
+        target = producer.get(n.input[1]) if n.op_type == "Reshape" else None
+        if target is not None and target.op_type == "Concat" and any(streamline.is_minus_one(consts.get(i)) for i in target.input):
+            raise ValueError(f"{n.name} reshapes to a -1 after layer {layer}: pass the graph through streamline.static_reshapes first")
     for n in tail:
         for j, i in enumerate(n.input):
             if i in gathered:
                 n.input[j] = gathered[i]
-        if n.op_type == "Concat" and n.output[0] in reshape_shapes:
-            for j, i in enumerate(n.input):
-                if i in minus_one:
-                    if j != 1:
-                        raise ValueError(f"{n.name}: a -1 at position {j} of a reshape, expected the sequence axis (1)")
-                    n.input[j] = sequence_length()
     rest_proba = pre + "rest_probabilities"
     for n in tail:
         for j, o in enumerate(n.output):
@@ -237,9 +224,6 @@ def add_exit(model_bytes: bytes, layer: int, head: ExitHead, threshold: float, o
                 n.output[j] = rest_proba
     scatter = helper.make_node("ScatterND", [proba, node("Unsqueeze", [rest, axis1], "rest_index"), rest_proba], [output], name=pre + "scatter")
     nodes = before + head_nodes + tail + [scatter]
-    used = {i for n in nodes for i in n.input}
-    # The -1 constants the reshapes no longer read.
-    nodes = [n for n in nodes if not (n.op_type == "Constant" and n.output[0] not in used)]
     del g.node[:]
     g.node.extend(nodes)
     onnx.checker.check_model(m)

@@ -11,7 +11,7 @@ them again. The outputs are bit-identical, so nothing downstream changes: the in
 fit on the graph's features, the figures.
 
 A 0 also copies a batch of zero rows, where a -1 cannot be inferred from zero elements: early_exit.py's
-later layers can see zero rows (a run in which every text exited).
+later layers can see zero rows (a run in which every text exited), so add_exit requires this pass first.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ import onnx
 from onnx import numpy_helper
 
 
-def _constant(g: onnx.GraphProto, name: str) -> np.ndarray | None:
-    for n in g.node:
-        if n.op_type == "Constant" and n.output[0] == name:
-            return numpy_helper.to_array(n.attribute[0].t)
-    for i in g.initializer:
-        if i.name == name:
-            return numpy_helper.to_array(i)
-    return None
+def constant_tensors(g: onnx.GraphProto) -> dict[str, onnx.TensorProto]:
+    """Every constant of the graph by name: Constant nodes' values and initializers, unread (a caller
+    converts only the ones it needs, never the weights it does not)."""
+    out = {i.name: i for i in g.initializer}
+    out.update({n.output[0]: n.attribute[0].t for n in g.node if n.op_type == "Constant" and n.attribute[0].name == "value"})
+    return out
+
+
+def is_minus_one(t: onnx.TensorProto | None) -> bool:
+    """A [-1] shape entry (dims first: a weight tensor is never read)."""
+    return t is not None and list(t.dims) == [1] and numpy_helper.to_array(t).tolist() == [-1]
 
 
 def _prune(g: onnx.GraphProto) -> None:
@@ -56,6 +59,7 @@ def static_reshapes(model_bytes: bytes) -> bytes:
     m = onnx.load_from_string(model_bytes)
     g = m.graph
     producer = {o: n for n in g.node for o in n.output}
+    consts = constant_tensors(g)
     changed = 0
     for n in g.node:
         if n.op_type != "Reshape" or "/attention/" not in n.name:
@@ -63,9 +67,9 @@ def static_reshapes(model_bytes: bytes) -> bytes:
         concat = producer.get(n.input[1])
         if concat is None or concat.op_type != "Concat":
             continue
-        parts = [_constant(g, i) for i in concat.input]
+        parts = [None if i not in consts else numpy_helper.to_array(consts[i]) for i in concat.input]
         # First the batch size (computed), then the sequence size (computed, or -1), then static sizes.
-        if len(parts) < 3 or parts[0] is not None or (parts[1] is not None and parts[1].tolist() != [-1]):
+        if len(parts) < 3 or parts[0] is not None or (parts[1] is not None and not is_minus_one(consts[concat.input[1]])):
             continue
         if any(p is None or p.size != 1 or int(p.reshape(-1)[0]) < 1 for p in parts[2:]):
             continue

@@ -404,10 +404,10 @@ def add_early_exits(
     groups = {"train": feeds([x_train[i] for i in labelled]), "validation": feeds(x_val), "test": feeds(x_test)}
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
-    plain, sure = model_bytes, {}
+    # Features from the graph without exits (a layer's output does not depend on the exits after it), in one pass.
+    features, sure = early_exit.pooled_features(model_bytes, [layer for layer, _ in exits], groups, threads), {}
     for layer, kind in sorted(exits, reverse=True):
-        # Features from the graph without exits: a layer's output does not depend on the exits after it.
-        pooled = early_exit.pooled_features(plain, layer, groups, threads)
+        pooled = features[layer]
         head = early_exit.fit_head(pooled["train"], y_train[labelled], pooled["validation"], y_val, fit_temperature, kind)
         threshold = early_exit.choose_threshold(y_val, head.proba(pooled["validation"]), onnx_proba(session, tok, x_val))
         if threshold is None:

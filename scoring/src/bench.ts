@@ -15,7 +15,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { cpuInfo, hasInt8DotProduct, hasInt8Matrix } from './cpu.ts';
 import { loadFrozenSplit } from './frozen-split.ts';
-import type { TransformerManifest } from './model-manifest.ts';
+import { meanLayersRun, type TransformerManifest } from './model-manifest.ts';
 import { accurateModelDir, cascadeModelDir, defaultModelDir, e5ModelDir, hasModel, linearModelDir, loadSentimentModel, modelsDir, type SentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 
@@ -73,12 +73,9 @@ function flopPerItem(tokens: number, { layers, hidden, intermediate }: EncoderSh
   return layers * (2 * tokens * (4 * hidden * hidden + 2 * hidden * intermediate) + 4 * tokens * tokens * hidden);
 }
 
-// With early exits, the texts an exit answers skip the later layers: the mean layers run per text, at the
-// shares the exits answered on validation (these texts are validation and test).
+// With early exits, the texts an exit answers skip the later layers (these texts are validation and test).
 function layersRun(m: TransformerManifest): EncoderShape {
-  const xs = m.earlyExits ?? [];
-  const exited = xs.reduce((a, x) => a + x.validationShare, 0);
-  return { ...m.base, layers: xs.reduce((a, x) => a + x.validationShare * x.layer, 0) + (1 - exited) * m.base.layers };
+  return { ...m.base, layers: meanLayersRun(m) };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Renders scoring/models/minilm-sentiment/MODEL_CARD.md from figures that `npm run eval` has just
 // recomputed, the manifest, the training report and the last `npm run bench`.
 
-import type { CascadeManifest, CryptoMetrics, DataSource, ModelManifest, SplitMetrics, TransformerManifest } from './model-manifest.ts';
+import { meanLayersRun, type CascadeManifest, type CryptoMetrics, type DataSource, type ModelManifest, type SplitMetrics, type TransformerManifest } from './model-manifest.ts';
 import { DEFAULT_SCORING_BATCH } from './config.ts';
 import type { Interval } from './eval-metrics.ts';
 
@@ -614,7 +614,6 @@ export type StageCardInput = AccurateCardInput;
 function earlyExitParagraph(m: TransformerManifest): string {
   const xs = m.earlyExits;
   if (!xs) return '';
-  const layersRun = xs.reduce((a, x) => a + x.validationShare * x.layer, 0) + (1 - xs.reduce((a, x) => a + x.validationShare, 0)) * m.base.layers;
   const exits = xs.map(
     (x, i) => `- **After layer ${x.layer}:** a ${x.head} (temperature ${x.temperature}) answers the texts${i > 0 ? ' that reach it' : ''} whose top probability
   from it reaches ${x.threshold}: ${pct(x.validationShare)} of validation and ${pct(x.testShare)} of test. The others run layers ${x.layer + 1}-${m.base.layers}${i < xs.length - 1 ? ' or the next exit' : ''}.`,
@@ -623,7 +622,7 @@ function earlyExitParagraph(m: TransformerManifest): string {
 **Early exits inside the graph.** Each text stops at the first exit sure of it:
 ${exits.join('\n')}
 
-Per text the encoder runs ${layersRun.toFixed(1)} of its ${m.base.layers} layers on validation. Each threshold is ${xs[0]!.rule}
+Per text the encoder runs ${meanLayersRun(m).toFixed(1)} of its ${m.base.layers} layers on validation. Each threshold is ${xs[0]!.rule}
 (the deepest exit's first, each shallower one against the graph with the deeper ones in). Every figure below is of the graph with its exits.
 `;
 }

@@ -143,6 +143,14 @@ export const TransformerManifest = z.object({
 });
 export type TransformerManifest = z.infer<typeof TransformerManifest>;
 
+/** The encoder layers a text runs on average: those an exit answers stop at its layer, the rest run
+ *  them all (at the shares the exits answered on validation). */
+export function meanLayersRun(m: TransformerManifest): number {
+  const xs = m.earlyExits ?? [];
+  const exited = xs.reduce((a, x) => a + x.validationShare, 0);
+  return xs.reduce((a, x) => a + x.validationShare * x.layer, 0) + (1 - exited) * m.base.layers;
+}
+
 /** One point of the deferral curve that `npm run cascade -w @barometer/scoring` computes from the
  *  stages' probabilities: the threshold of the stage before the last, the earlier ones held at their
  *  chosen values. Thresholds are picked on validation; test is only reported. */

@@ -59,8 +59,9 @@ for sp in ("validation", "test"):
     }
 labelled = [t for t, y in zip(ss.x_train, ss.y_train) if y >= 0]
 y_train = ss.y_train[ss.y_train >= 0]
+features = early_exit.pooled_features(graph, list(range(3, 8)), {"train": feeds(labelled), **{sp: feeds(S[sp]["texts"]) for sp in S}})
 for layer in range(3, 8):
-    x = early_exit.pooled_features(graph, layer, {"train": feeds(labelled), **{sp: feeds(S[sp]["texts"]) for sp in S}})
+    x = features[layer]
     for c in (0.02, 0.05, 0.1):
         sc = StandardScaler().fit(x["train"])
         lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(sc.transform(x["train"]), y_train)

@@ -5,7 +5,11 @@ against mpnet alone. Then the three-stage cascade with it: which share of the te
 and the cascade's macro-F1 on both splits.
 
   npx tsx training/experiments/2026-12-02-cascade-probs.mts /tmp/probs3.json ../shared/data e5=scoring/models/e5-sentiment gate=scoring/models/linear-gate
-  training/.venv/bin/python training/experiments/2026-12-03-mpnet-exit.py /tmp/probs3.json ../shared/data [E5_DEFER]
+  mkdir -p /tmp/mpnet-before && git archive e3e1bdb scoring/models/mpnet-sentiment | tar -x -C /tmp/mpnet-before
+  training/.venv/bin/python training/experiments/2026-12-03-mpnet-exit.py /tmp/probs3.json ../shared/data \
+    /tmp/mpnet-before/scoring/models/mpnet-sentiment [E5_DEFER]
+
+The mpnet directory is the one from before its exit was shipped (the features need a graph without one).
 
 With e5's two exits (after 2026-12-03-second-exit.md) the probabilities come from that e5 and E5_DEFER is 0.596;
 the heads are then also the mean logit of five seeds' MLPs (early_exit.fit_head "mlp").
@@ -19,8 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
-from onnx import TensorProto, helper
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.neural_network import MLPClassifier
@@ -35,51 +37,36 @@ from train_transformer import encode, fit_temperature, load_tokenizer  # noqa: E
 LABELS = ["negative", "neutral", "positive"]
 # The cascade's thresholds (scoring/models/cascade-sentiment/manifest.json): e5 defers below E5_DEFER.
 GATE = 0.97
-E5_DEFER = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5907
+E5_DEFER = float(sys.argv[4]) if len(sys.argv) > 4 else 0.5907
 LAYERS = [3, 4, 6, 8]
-MPNET = Path(__file__).resolve().parents[2] / "scoring" / "models" / "mpnet-sentiment"
 
-probs, data = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
+probs, data, mpnet = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]), Path(sys.argv[3])
 ss = served_split(data)
-tok = load_tokenizer(64, MPNET)
-
-m = onnx.load(str(MPNET / "model.onnx"))
-names = [early_exit.cut_tensor(m, layer) for layer in LAYERS]
-for n in names:
-    m.graph.output.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, None))
-so = ort.SessionOptions()
-so.intra_op_num_threads = 2
-session = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+tok = load_tokenizer(64, mpnet)
 
 
-def pooled(texts: list[str]) -> list[np.ndarray]:
-    out = [[] for _ in LAYERS]
-    for i in range(0, len(texts), 64):
-        ids, mask = encode(tok, texts[i : i + 64])
-        hs = session.run(names, {"input_ids": ids, "attention_mask": mask})
-        w = mask[..., None].astype(np.float32)
-        for k, h in enumerate(hs):
-            out[k].append((h * w).sum(1) / np.maximum(w.sum(1), 1.0))
-    return [np.concatenate(o) for o in out]
+def feeds(texts: list[str]) -> list[dict[str, np.ndarray]]:
+    return [dict(zip(("input_ids", "attention_mask"), encode(tok, texts[i : i + 64]))) for i in range(0, len(texts), 64)]
 
 
 def f1(y: np.ndarray, p: np.ndarray) -> float:
     return float(f1_score(y, p.argmax(1), average="macro"))
 
 
+labelled = [t for t, y in zip(ss.x_train, ss.y_train) if y >= 0]
+y_train = ss.y_train[ss.y_train >= 0]
+groups = {"train": feeds(labelled), **{sp: feeds([clean_text(t) for t in probs[f"texts.{sp}"]]) for sp in ("validation", "test")}}
+features = early_exit.pooled_features(onnx.load(str(mpnet / "model.onnx")).SerializeToString(), LAYERS, groups)
+x_train = [features[layer]["train"] for layer in LAYERS]
 S = {}
 for sp in ("validation", "test"):
-    texts = [clean_text(t) for t in probs[f"texts.{sp}"]]
     S[sp] = {
         "y": np.array([LABELS.index(x) if isinstance(x, str) else int(x) for x in probs[f"truth.{sp}"]]),
         "gate": np.array(probs[f"gate.{sp}"]),
         "e5": np.array(probs[f"e5.{sp}"]),
         "mpnet": np.array(probs[f"mpnet.{sp}"]),
-        "x": pooled(texts),
+        "x": [features[layer][sp] for layer in LAYERS],
     }
-labelled = [t for t, y in zip(ss.x_train, ss.y_train) if y >= 0]
-y_train = ss.y_train[ss.y_train >= 0]
-x_train = pooled(labelled)
 for sp, s in S.items():
     g = s["gate"].max(1) >= GATE
     to_mpnet = ~g & (s["e5"].max(1) < E5_DEFER)

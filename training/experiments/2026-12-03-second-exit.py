@@ -20,9 +20,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.neural_network import MLPClassifier
@@ -32,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import early_exit  # noqa: E402
 from train_common import softmax  # noqa: E402
 from train_linear import clean_text, served_split  # noqa: E402
-from train_transformer import encode, fit_temperature, load_tokenizer  # noqa: E402
+from train_transformer import encode, fit_temperature, load_tokenizer, onnx_proba  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
 LAYERS = [2, 3, 4, 5]
@@ -43,25 +41,13 @@ COST_GATE, COST_LAYER, COST_MPNET = 0.06, 1.2 / 6.86, 7.3
 graph, probs, data = sys.argv[1], json.loads(Path(sys.argv[2]).read_text()), Path(sys.argv[3])
 ss = served_split(data)
 tok = load_tokenizer(64, Path(__file__).resolve().parents[2] / "scoring" / "models" / "e5-sentiment")
-m = onnx.load(graph)
-names = [early_exit.cut_tensor(m, layer) for layer in LAYERS]
-for n in names:
-    m.graph.output.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, None))
 so = ort.SessionOptions()
 so.intra_op_num_threads = 2
-session = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+session = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
 
 
-def features(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
-    pooled, full = [[] for _ in LAYERS], []
-    for i in range(0, len(texts), 128):
-        ids, mask = encode(tok, texts[i : i + 128])
-        out = session.run(["probabilities", *names], {"input_ids": ids, "attention_mask": mask})
-        full.append(out[0])
-        w = mask[..., None].astype(np.float32)
-        for k, h in enumerate(out[1:]):
-            pooled[k].append((h * w).sum(1) / np.maximum(w.sum(1), 1.0))
-    return [np.concatenate(p) for p in pooled], np.concatenate(full)
+def feeds(texts: list[str]) -> list[dict[str, np.ndarray]]:
+    return [dict(zip(("input_ids", "attention_mask"), encode(tok, texts[i : i + 128]))) for i in range(0, len(texts), 128)]
 
 
 def f1(y: np.ndarray, p: np.ndarray) -> float:
@@ -70,16 +56,17 @@ def f1(y: np.ndarray, p: np.ndarray) -> float:
 
 labelled = [t for t, y in zip(ss.x_train, ss.y_train) if y >= 0]
 y_train = ss.y_train[ss.y_train >= 0]
-x_train, _ = features(labelled)
+texts = {sp: [clean_text(t) for t in probs[f"texts.{sp}"]] for sp in ("validation", "test")}
+pooled = early_exit.pooled_features(Path(graph).read_bytes(), LAYERS, {"train": feeds(labelled), **{sp: feeds(t) for sp, t in texts.items()}})
+x_train = [pooled[layer]["train"] for layer in LAYERS]
 S = {}
 for sp in ("validation", "test"):
-    x, full = features([clean_text(t) for t in probs[f"texts.{sp}"]])
     S[sp] = {
         "y": np.array([LABELS.index(v) if isinstance(v, str) else int(v) for v in probs[f"truth.{sp}"]]),
         "gate": np.array(probs[f"gate.{sp}"]),
         "mpnet": np.array(probs[f"mpnet.{sp}"]),
-        "full": full,
-        "x": x,
+        "full": onnx_proba(session, tok, texts[sp]),
+        "x": [pooled[layer][sp] for layer in LAYERS],
     }
 
 
