@@ -79,6 +79,35 @@ def cut_tensor(model: onnx.ModelProto, layer: int) -> str:
     return names[0]
 
 
+def answer_graph(model: onnx.ModelProto, layer: int, output: str) -> onnx.ModelProto:
+    """The graph of the encoder up to the exit after `layer` and that exit's head alone, its probabilities
+    as `output`: every row is answered there, at any threshold. A cascade's last stage serves it where the
+    exit is as accurate as the full model on the texts that reach it (2026-12-03-gate-band.md). The nodes
+    and weights are the full graph's own, so a row the full graph answers at this exit gets the same
+    probabilities. Initializers are left as they are: cut from a packaged model.onnx loaded without its
+    external data, the graph reads the same weights files, beside it. Only the shallowest exit can be cut
+    out this way (a deeper one sees only the rows the shallower ones passed on)."""
+    layers = exit_layers(model)
+    if layer not in layers:
+        raise ValueError(f"the graph has no exit after layer {layer} (exits: {layers})")
+    if layers[0] != layer:
+        raise ValueError(f"the exit after layer {layer} is behind the one after layer {layers[0]}: only the shallowest exit answers every row")
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    g = m.graph
+    proba = prefix(layer) + "proba"
+    kept = [n for n in g.node if output not in n.output]
+    kept.append(helper.make_node("Identity", [proba], [output], name=prefix(layer) + "answer"))
+    del g.node[:]
+    g.node.extend(kept)
+    if [o.name for o in g.output] != [output]:
+        raise ValueError(f"the graph's outputs are {[o.name for o in g.output]}, expected [{output!r}]")
+    # No onnx.checker here: it looks for external weights relative to the working directory. The caller
+    # checks the cut graph against the full one in onnxruntime (train_transformer.write_answer_graph).
+    streamline._prune(g)
+    return m
+
+
 def has_exit(model: onnx.ModelProto) -> bool:
     return bool(exit_layers(model))
 

@@ -439,6 +439,26 @@ def add_early_exits(
     return model_bytes, records
 
 
+def write_answer_graph(model_dir: Path, layer: int, tok: Tokenizer, x_val: list[str], threshold: float, threads: int) -> dict[str, str]:
+    """Cuts model-exit{layer}.onnx from the packaged model.onnx (early_exit.answer_graph; its weights stay in
+    the files beside it) and checks it on validation: every row the full graph answers at this exit gets the
+    same probabilities, and the cut graph's top probability reaches the threshold exactly on those rows."""
+    name = f"model-exit{layer}.onnx"
+    cut = early_exit.answer_graph(onnx.load(str(model_dir / "model.onnx"), load_external_data=False), layer, ONNX_OUTPUT)
+    graph_bytes = cut.SerializeToString()
+    (model_dir / name).write_bytes(graph_bytes)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    full = onnx_proba(ort.InferenceSession(str(model_dir / "model.onnx"), so, providers=["CPUExecutionProvider"]), tok, x_val)
+    answered = onnx_proba(ort.InferenceSession(str(model_dir / name), so, providers=["CPUExecutionProvider"]), tok, x_val)
+    sure = answered.max(1) >= threshold
+    drift = float(np.abs(full[sure] - answered[sure]).max(initial=0.0))
+    if drift > 1e-6 or np.any(np.abs(full[~sure] - answered[~sure]).max(1) == 0.0):
+        raise SystemExit(f"{name} does not match model.onnx's exit after layer {layer} (drift {drift:.2g} on the rows it answers)")
+    print(f"{name}: answers every text after layer {layer}; on validation's {int(sure.sum())} rows the full graph answers there, drift {drift:.1g}", file=sys.stderr)
+    return {"file": name, "sha256": hashlib.sha256(graph_bytes).hexdigest()}
+
+
 def unpack(model_dir: Path, fp32_path: Path, state_path: Path, keep_int8: bool = False) -> None:
     """Recreates what the training phase leaves in the work dir from a packaged model: its int8 graph
     dequantized (quantize_int8.dequantize) and its manifest's and report's training record. Lets a
@@ -546,6 +566,15 @@ def main() -> int:
         "several. The cascade's e5 stage uses --exit 3:mlp --exit 5:linear",
     )
     parser.add_argument(
+        "--answer-graph",
+        action="append",
+        type=int,
+        default=[],
+        metavar="LAYER",
+        help="also write model-exitLAYER.onnx: the graph up to that --exit and its head alone, answering every text "
+        "there (early_exit.answer_graph; the shallowest exit only). The cascade's mpnet stage uses --answer-graph 6",
+    )
+    parser.add_argument(
         "--int8-grid",
         choices=["tensor", "feature"],
         help="activation ranges of the int8 graph: one per tensor or one per feature (default: feature for mpnet, else tensor)",
@@ -568,6 +597,9 @@ def main() -> int:
         exits.append((int(layer), kind))
     if len({layer for layer, _ in exits}) != len(exits):
         parser.error("--exit: one exit per layer")
+    for layer in args.answer_graph:
+        if layer != min((x for x, _ in exits), default=None):
+            parser.error(f"--answer-graph {layer}: only the shallowest --exit can answer every text")
     teacher_report: dict[str, Any] | None = None
     if args.from_teacher:
         teacher_report = json.loads((args.from_teacher / "teacher-report.json").read_text(encoding="utf-8"))
@@ -901,6 +933,11 @@ def main() -> int:
         manifest["sha256"].update(model=hashlib.sha256(graph_bytes).hexdigest(), data=parts)
     else:
         (args.model_dir / "model.onnx").write_bytes(model_bytes)
+    for stale in args.model_dir.glob("model-exit*.onnx"):
+        stale.unlink()
+    for layer in args.answer_graph:
+        record = next(r for r in exit_records if r["layer"] == layer)
+        record["answerGraph"] = write_answer_graph(args.model_dir, layer, tok, x_val, record["threshold"], args.threads)
     (args.model_dir / "tokenizer.json").write_bytes(tokenizer_bytes)
     (args.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not args.no_fixture:

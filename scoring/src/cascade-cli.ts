@@ -1,4 +1,4 @@
-// `npm run cascade -w @barometer/scoring [-- --share S | --max-share M] [--gate G] [--version V] [--stage DIR ...]`:
+// `npm run cascade -w @barometer/scoring [-- --share S | --max-share M] [--gate G] [--version V] [--stage DIR[@LAYER] ...]`:
 // builds scoring/models/cascade-sentiment, models in sequence served as one. By default three stages: the
 // linear gate (fit on train only), e5-small, and the accurate mpnet. Every stage scores the frozen
 // validation and test splits and the Surge held-out set once.
@@ -10,6 +10,8 @@
 // - With three stages, the first is a gate that answers the texts it is surest of: its threshold is G, or
 //   else the most accurate on validation among GATES, each at its best share by the rule above (ties go to
 //   the lower threshold, which answers more texts and so costs less).
+// - DIR@LAYER serves a transformer stage by the answer graph of its exit after LAYER (every text it sees is
+//   answered there); the default last stage is mpnet@6.
 // Test figures are computed after the choice and never feed back into it.
 // Writes manifest.json only: the stages' files stay in their own directories.
 
@@ -97,6 +99,15 @@ export function chooseGate(points: readonly { deferBelow: number; validationMacr
 const macroF1 = (truth: ClassIndex[], proba: Proba) => threeClassMetrics(truth, proba.map(argmax3)).macroF1;
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** --stage DIR, or DIR@LAYER: the transformer served by the answer graph of its exit after LAYER. */
+export function stageSpec(spec: string): { dir: string; answerAt?: number } {
+  const at = /^(.+)@(\d+)$/.exec(spec);
+  if (!at) return { dir: spec };
+  const answerAt = Number(at[2]);
+  if (!(answerAt >= 1)) throw new Error(`--stage ${spec}: the layer after @ must be a positive number`);
+  return { dir: at[1]!, answerAt };
+}
+
 async function scored(model: SentimentModel, sets: string[][]): Promise<Proba[]> {
   const out: Proba[] = [];
   for (const texts of sets) out.push(await probabilitiesOf(model, texts));
@@ -112,7 +123,8 @@ async function main(): Promise<void> {
       'max-share': { type: 'string' },
       gate: { type: 'string' },
       version: { type: 'string' },
-      stage: { type: 'string', multiple: true, default: [gateModelDir, e5ModelDir, accurateModelDir] },
+      // mpnet served by its exit after layer 6 alone: as accurate here, at half its layers (2026-12-03-gate-band.md).
+      stage: { type: 'string', multiple: true, default: [gateModelDir, e5ModelDir, `${accurateModelDir}@6`] },
       out: { type: 'string', default: cascadeModelDir },
     },
   });
@@ -133,11 +145,12 @@ async function main(): Promise<void> {
   const surge = await loadSurgeHeldOut(values['data-dir']);
   const sets = [split.validation.texts, split.test.texts, surge.texts];
 
-  const stages: { dir: string; model: SentimentModel; proba: Proba[] }[] = [];
-  for (const dir of dirs) {
-    const model = await loadSentimentModel(dir);
+  const stages: { dir: string; answerAt?: number; model: SentimentModel; proba: Proba[] }[] = [];
+  for (const spec of dirs) {
+    const { dir, answerAt } = stageSpec(spec);
+    const model = await loadSentimentModel(dir, { answerAt });
     try {
-      stages.push({ dir, model, proba: await scored(model, sets) });
+      stages.push({ dir, answerAt, model, proba: await scored(model, sets) });
     } finally {
       await model.close();
     }
@@ -203,16 +216,21 @@ async function main(): Promise<void> {
   const data = new Map<string, DataSource>();
   for (const s of stages) for (const d of s.model.manifest.data) if (!data.has(d.name)) data.set(d.name, d);
   const date = new Date().toISOString().slice(0, 10);
-  const short = (dir: string) => basename(dir).split('-')[0]!;
+  const short = (s: { dir: string; answerAt?: number }) => `${basename(s.dir).split('-')[0]!}${s.answerAt === undefined ? '' : `x${s.answerAt}`}`;
   const manifest = CascadeManifest.parse({
     name: 'barometer-sentiment-cascade',
     // A rebuilt cascade must not reuse an earlier one's version: rows are told apart by it. --version
     // names a second build of the same day.
-    version: values.version ?? `cascade-${stages.map((s) => short(s.dir)).join('-')}-${date.replaceAll('-', '.')}`,
+    version: values.version ?? `cascade-${stages.map(short).join('-')}-${date.replaceAll('-', '.')}`,
     kind: 'cascade',
     labels: stages[0]!.model.manifest.labels,
     preprocess: stages[0]!.model.manifest.preprocess,
-    stages: stages.map((s, k) => ({ model: basename(s.dir), version: s.model.version, ...(k < thresholds.length ? { deferBelow: thresholds[k] } : {}) })),
+    stages: stages.map((s, k) => ({
+      model: basename(s.dir),
+      version: s.model.version,
+      ...(k < thresholds.length ? { deferBelow: thresholds[k] } : {}),
+      ...(s.answerAt === undefined ? {} : { answerAt: s.answerAt }),
+    })),
     selection: {
       validationShare: share,
       ...(maxShare !== undefined ? { maxShare } : given === undefined ? { withinSecondStage: WITHIN } : {}),

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chooseGate, chooseShare, combine, route, thresholdForShare } from './cascade-cli.ts';
+import { chooseGate, chooseShare, combine, route, stageSpec, thresholdForShare } from './cascade-cli.ts';
 import { CascadeManifest, ModelManifest } from './model-manifest.ts';
 import { ParityFixture } from './parity.ts';
 import { accurateModelDir, cascadeModelDir, deferredRows, e5ModelDir, gateModelDir, labelOf, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
@@ -34,6 +34,20 @@ describe('cascade manifest', () => {
     const manifest = (await readJson(join(cascadeModelDir, 'manifest.json'))) as { stages: { model: string }[] };
     const parsed = ModelManifest.safeParse({ ...manifest, stages: [{ ...manifest.stages[0], model: '../../etc' }, ...manifest.stages.slice(1)] });
     assert.equal(parsed.success, false);
+  });
+
+  test('the last stage is mpnet served by its exit after layer 6 alone; only a transformer stage can be', async () => {
+    const manifest = CascadeManifest.parse(await readJson(join(cascadeModelDir, 'manifest.json')));
+    assert.deepEqual(
+      manifest.stages.map((s) => s.answerAt),
+      [undefined, undefined, 6],
+    );
+    await assert.rejects(loadSentimentModel(gateModelDir, { answerAt: 6 }), /answerAt 6 needs a transformer with an early exit there, not a linear model/);
+    // e5's exits answer only the texts they are sure of: it ships no answer graph.
+    await assert.rejects(loadSentimentModel(e5ModelDir, { answerAt: 3 }), /no answer graph for an exit after layer 3 \(package the model with train_transformer.py --answer-graph 3\)/);
+    assert.equal(ModelManifest.safeParse({ ...manifest, stages: manifest.stages.map((s) => ({ ...s, answerAt: 0 })) }).success, false);
+    assert.deepEqual(stageSpec('scoring/models/mpnet-sentiment@6'), { dir: 'scoring/models/mpnet-sentiment', answerAt: 6 });
+    assert.deepEqual(stageSpec('scoring/models/e5-sentiment'), { dir: 'scoring/models/e5-sentiment' });
   });
 
   test('every stage but the last needs a threshold, and the last has none', async () => {
@@ -127,7 +141,10 @@ describe('sentiment model: cascade', () => {
 
   before(async () => {
     cascade = await loadSentimentModel(cascadeModelDir, { intraOpNumThreads: 1 });
-    stages = await Promise.all(STAGE_DIRS.map((dir) => loadSentimentModel(dir, { intraOpNumThreads: 1 })));
+    if (cascade.manifest.kind !== 'cascade') throw new Error('not a cascade');
+    // Each stage as the cascade serves it (a stage with answerAt by its exit's answer graph).
+    const served = cascade.manifest.stages;
+    stages = await Promise.all(STAGE_DIRS.map((dir, k) => loadSentimentModel(dir, { intraOpNumThreads: 1, answerAt: served[k]!.answerAt })));
   });
   after(async () => {
     await Promise.all([cascade, ...stages].map((m) => m.close()));

@@ -629,7 +629,7 @@ Per text the encoder runs ${meanLayersRun(m).toFixed(1)} of its ${m.base.layers}
 
 /** The --exit flags that rebuild a graph's exits. */
 function exitFlags(m: TransformerManifest): string {
-  return (m.earlyExits ?? []).map((x) => `--exit ${x.layer}:${x.kind} `).join('');
+  return (m.earlyExits ?? []).map((x) => `--exit ${x.layer}:${x.kind} ${x.answerGraph ? `--answer-graph ${x.layer} ` : ''}`).join('');
 }
 
 /** The card of a transformer shipped to be a cascade's stage: what it is, how it was trained, what it scores alone. */
@@ -732,7 +732,7 @@ is within ${sel.withinSecondStage} of the last stage alone (${f4(lastValidationF
 function stageRole(m: ModelManifest): string {
   if (m.kind === 'linear') return m.classifier?.fitOn === 'train' ? 'linear TF-IDF gate (fit on train only)' : 'linear TF-IDF';
   if (m.kind === 'transformer') {
-    return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}${m.earlyExits ? `, early exits after layers ${m.earlyExits.map((x) => x.layer).join(' and ')}` : ''}`;
+    return `${m.base.name.split('/').pop() ?? m.base.name}, ${m.base.layers} × ${m.base.hidden}${m.earlyExits ? `, early exit${m.earlyExits.length > 1 ? 's after layers' : ' after layer'} ${m.earlyExits.map((x) => x.layer).join(' and ')}` : ''}`;
   }
   return 'cascade';
 }
@@ -766,8 +766,20 @@ export function renderCascadeModelCard(input: CascadeCardInput): string {
   const interval = (i: Interval | undefined) => (i ? ` (paired ${Math.round((iv?.level ?? 0.95) * 100)} % interval ${points(i.low)} to ${points(i.high)})` : '');
   const ivC = iv?.macroF1[0];
   const stageRows = m.stages
-    .map((st, k) => `| ${k + 1} | \`${st.model}\` (\`${st.version}\`) | ${stageRole(stages[k]!.manifest)} | ${st.deferBelow ?? '— (answers every text that reaches it)'} | ${share(answeredBy(k, 'validation'))} | ${share(answeredBy(k, 'test'))} |`)
+    .map((st, k) => `| ${k + 1} | \`${st.model}\` (\`${st.version}\`) | ${stageRole(stages[k]!.manifest)}${st.answerAt === undefined ? '' : `; served by its exit after layer ${st.answerAt} alone`} | ${st.deferBelow ?? '— (answers every text that reaches it)'} | ${share(answeredBy(k, 'validation'))} | ${share(answeredBy(k, 'test'))} |`)
     .join('\n');
+  // A stage served by its exit's answer graph (CascadeStage.answerAt): why, and where it was measured.
+  const stageFlags = m.stages.map((st) => `--stage scoring/models/${st.model}${st.answerAt === undefined ? '' : `@${st.answerAt}`}`);
+  const answerNote = m.stages
+    .map((st, k) =>
+      st.answerAt === undefined
+        ? ''
+        : ` Stage ${k + 1} runs only its first ${st.answerAt} layers and the head of its exit there (\`--stage …@${st.answerAt}\`, the
+exit's answer graph): on the texts that reach it, validation macro-F1 with the exit answering all of them was no
+lower than with the full graph, at half its layers (training/experiments/2026-12-03-gate-band.md, section 6). Its
+column below is the full model alone.`,
+    )
+    .join('');
   const gateTable = m.selection.gates
     ? `
 
@@ -833,7 +845,7 @@ headlines fall: ${selection.rule}.${
 text it never saw.`
       : ''
   } The test columns were computed with the same thresholds after the choice and played no part in it; they are
-here so that a deployment can pick another point knowing what it costs.${gateTable}
+here so that a deployment can pick another point knowing what it costs.${answerNote}${gateTable}
 
 The curve over the last threshold${m.stages.length > 2 ? ', the gate at its chosen threshold' : ''}:
 
@@ -876,7 +888,7 @@ ${benchSection(input.bench)}
 
 ## Reproduce
 \`\`\`sh
-npm run cascade -w @barometer/scoring -- ${[...selection.flag, `--version ${m.version}`].join(' ')}   # after every stage exists: writes manifest.json
+npm run cascade -w @barometer/scoring -- ${[...stageFlags, ...selection.flag, `--version ${m.version}`].join(' ')}   # after every stage exists: writes manifest.json
 npm run bench -w @barometer/scoring && npm run eval
 \`\`\`
 `;

@@ -122,11 +122,17 @@ export const TransformerManifest = z.object({
         rule: z.string().min(1),
         validationShare: Rate,
         testShare: Rate,
+        /** The graph up to this exit and its head alone (train_transformer.py --answer-graph), beside
+         *  model.onnx and reading its weights files: every text is answered here. A cascade's last stage may
+         *  be served so (CascadeStage.answerAt); the full graph gives a text it answers here the same figures. */
+        answerGraph: z.object({ file: FileName, sha256: Sha256 }).optional(),
       }),
     )
     .min(1)
     .refine((xs) => xs.every((x, i) => i === 0 || x.layer > xs[i - 1]!.layer), 'exits are listed shallowest first, one per layer')
     .refine((xs) => xs.reduce((a, x) => a + x.validationShare, 0) <= 1 + 1e-9, 'the exits answer at most every text')
+    // A deeper exit sees only the rows the shallower ones passed on, so only the first can answer every row.
+    .refine((xs) => xs.every((x, i) => i === 0 || x.answerGraph === undefined), 'only the shallowest exit has an answer graph')
     .optional(),
   quantization: z.string().optional(),
   // Temperature scaling is inside the graph; these figures say what it changed.
@@ -175,9 +181,15 @@ const GatePoint = z.object({
   testMacroF1: Rate,
 });
 
-/** A sibling model directory, the version the cascade was tuned on, and (every stage but the last)
- *  the top probability below which the stage passes a text on to the next. */
-const CascadeStage = z.object({ model: FileName, version: z.string().min(1), deferBelow: Rate.optional() });
+/** A sibling model directory, the version the cascade was tuned on, (every stage but the last) the top
+ *  probability below which the stage passes a text on to the next, and (a transformer) the layer of the
+ *  early exit whose answer graph serves it: every text it sees is answered there. */
+const CascadeStage = z.object({
+  model: FileName,
+  version: z.string().min(1),
+  deferBelow: Rate.optional(),
+  answerAt: z.number().int().positive().optional(),
+});
 
 /**
  * Models in sequence, served as one: the first scores every text, and a text whose top probability

@@ -88,6 +88,15 @@ describe('model manifest', () => {
     assert.equal(check([{ ...exits[0], kind: 'tree' }]).success, false, 'unknown head');
   });
 
+  test('only the shallowest exit may carry an answer graph', async () => {
+    const e5 = (await readJson(join(e5ModelDir, 'manifest.json'))) as { earlyExits: Record<string, unknown>[] };
+    const graph = { file: 'model-exit3.onnx', sha256: '0'.repeat(64) };
+    const check = (earlyExits: unknown) => ModelManifest.safeParse({ ...e5, earlyExits }).success;
+    assert.ok(check([{ ...e5.earlyExits[0], answerGraph: graph }, e5.earlyExits[1]]));
+    assert.equal(check([e5.earlyExits[0], { ...e5.earlyExits[1], answerGraph: { ...graph, file: 'model-exit5.onnx' } }]), false, 'a deeper exit');
+    assert.equal(check([{ ...e5.earlyExits[0], answerGraph: { ...graph, file: '../model.onnx' } }, e5.earlyExits[1]]), false, 'a path out of the directory');
+  });
+
   test('a manifest of an unknown kind is rejected', async () => {
     await withManifest(
       (m) => {
@@ -201,6 +210,19 @@ describe('model manifest', () => {
       },
       async (dir) => {
         await assert.rejects(loadSentimentModel(dir), /model\.weights-1\.bin: sha256 .* does not match/);
+      },
+      accurateModelDir,
+    );
+  });
+
+  test('an answer graph that does not match the manifest hash is rejected', async () => {
+    await withManifest(
+      (m) => {
+        const [first] = m.earlyExits as { answerGraph: { sha256: string } }[];
+        first!.answerGraph.sha256 = '0'.repeat(64);
+      },
+      async (dir) => {
+        await assert.rejects(loadSentimentModel(dir, { answerAt: 6 }), /model-exit6\.onnx: sha256 .* does not match/);
       },
       accurateModelDir,
     );
@@ -442,6 +464,55 @@ for (const shipped of SHIPPED.filter((s) => s.kind === 'transformer')) {
     for (const c of fixture.cases) assert.deepEqual(tokenize(c.clean), c.ids, JSON.stringify(c.clean));
   });
 }
+
+// mpnet's answer graph (the cascade's last stage): the full graph's first 6 layers and its exit's head alone.
+describe('sentiment model: an exit served alone (mpnet after layer 6)', () => {
+  let full: SentimentModel;
+  let cut: SentimentModel;
+  before(async () => {
+    full = await loadSentimentModel(accurateModelDir, { intraOpNumThreads: 1 });
+    cut = await loadSentimentModel(accurateModelDir, { intraOpNumThreads: 1, answerAt: 6 });
+  });
+  after(async () => {
+    await Promise.all([full, cut].map((m) => m.close()));
+  });
+
+  test('where the full graph answers at the exit, the answer graph gives the same probabilities; elsewhere it is less sure than the threshold', async () => {
+    if (full.manifest.kind !== 'transformer') throw new Error('mpnet is not a transformer');
+    const exit = full.manifest.earlyExits?.find((x) => x.layer === 6);
+    assert.ok(exit?.answerGraph, 'the exit after layer 6 ships its answer graph');
+    assert.equal(cut.version, full.version);
+    const fixture = ParityFixture.parse(await readJson(fileURLToPath(new URL('./fixtures/mpnet-parity.json', import.meta.url))));
+    const texts = fixture.cases.map((c) => c.text);
+    // One text at a time, so that every text takes its own path through the full graph.
+    const byFull: SentimentScores[] = [];
+    for (const t of texts) byFull.push((await full.scoreBatch([t]))[0]!);
+    const byCut = await cut.scoreBatch(texts);
+    let exited = 0;
+    texts.forEach((_, i) => {
+      const diff = Math.max(...(['negative', 'neutral', 'positive'] as const).map((c) => Math.abs(byFull[i]![c] - byCut[i]![c])));
+      if (Math.max(byCut[i]!.negative, byCut[i]!.neutral, byCut[i]!.positive) >= exit.threshold) {
+        exited++;
+        assert.ok(diff < 1e-5, `text ${i}: answered at the exit, but the full graph differs by ${diff}`);
+      } else {
+        assert.ok(diff > 0, `text ${i}: below the exit's threshold, yet the full graph gave the exit's answer`);
+      }
+      assert.ok(Math.abs(sumOf(byCut[i]!) - 1) < 1e-6);
+    });
+    assert.ok(exited > 0 && exited < texts.length, `${exited} of ${texts.length} fixture texts answered at the exit`);
+  });
+
+  test('a batch scores each text as it is scored alone', async () => {
+    const texts = ['Fed leaves rates unchanged', 'Goldman upgrades $NVDA to buy, sees 30% upside', 'Shares slip after guidance cut', '', 'Bitcoin surges to record high'];
+    const batch = await cut.scoreBatch(texts);
+    for (const [i, t] of texts.entries()) {
+      const [alone] = await cut.scoreBatch([t]);
+      assert.ok(Math.abs(batch[i]!.positive - alone!.positive) < 1e-5 && Math.abs(batch[i]!.negative - alone!.negative) < 1e-5, `text ${i}`);
+    }
+    assert.equal(labelOf(batch[1]!), 'positive');
+    assert.equal(labelOf(batch[2]!), 'negative');
+  });
+});
 
 describe('planRuns', () => {
   // Each text in exactly one run, runs of at most 16 texts in ascending length.

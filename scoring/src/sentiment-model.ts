@@ -63,6 +63,9 @@ export async function hasModel(dir: string): Promise<boolean> {
 
 export interface LoadSentimentModelOptions {
   intraOpNumThreads?: number;
+  /** A transformer's early exit (its layer) whose answer graph to serve instead of the full graph: every
+   *  text is answered after that layer. A cascade's stage sets it (CascadeStage.answerAt). */
+  answerAt?: number;
 }
 
 // Scores cleaned texts: one row of label-ordered probabilities per text, flattened.
@@ -74,6 +77,9 @@ export async function loadSentimentModel(
 ): Promise<SentimentModel> {
   const manifestPath = join(dir, 'manifest.json');
   const manifest = await readManifest(manifestPath);
+  if (opts.answerAt !== undefined && manifest.kind !== 'transformer') {
+    throw new Error(`${manifestPath}: answerAt ${opts.answerAt} needs a transformer with an early exit there, not a ${manifest.kind} model`);
+  }
   if (manifest.kind === 'cascade') return loadCascade(dir, manifest, manifestPath, opts);
   if (manifest.preprocess !== CLEAN_TEXT_VERSION) {
     throw new Error(
@@ -94,9 +100,10 @@ export async function loadSentimentModel(
     return served(manifest, async (cleaned) => score(cleaned), async () => {});
   }
 
-  const modelPath = join(dir, manifest.files.model);
+  const graph = graphOf(manifest, opts.answerAt, manifestPath);
+  const modelPath = join(dir, graph.file);
   const modelBytes = await readFile(modelPath);
-  checkHash(modelPath, modelBytes, manifest.sha256?.model, manifestPath);
+  checkHash(modelPath, modelBytes, graph.sha256, manifestPath);
   // Weights kept beside the graph (ONNX external data): onnxruntime finds them relative to the
   // graph's path, so such a graph is loaded by path, after every file is checked.
   const dataFiles = manifest.kind === 'transformer' ? (manifest.files.data ?? []) : [];
@@ -167,6 +174,16 @@ export async function loadSentimentModel(
   return served(manifest, run, () => session.release());
 }
 
+/** The graph file to serve and its expected hash: model.onnx, or the answer graph of the exit after layer answerAt. */
+function graphOf(manifest: Exclude<ModelManifest, CascadeManifest>, answerAt: number | undefined, manifestPath: string): { file: string; sha256?: string } {
+  if (answerAt === undefined) return { file: manifest.files.model, sha256: manifest.sha256?.model };
+  const exit = manifest.kind === 'transformer' ? manifest.earlyExits?.find((x) => x.layer === answerAt) : undefined;
+  if (!exit?.answerGraph) {
+    throw new Error(`${manifestPath}: no answer graph for an exit after layer ${answerAt} (package the model with train_transformer.py --answer-graph ${answerAt})`);
+  }
+  return exit.answerGraph;
+}
+
 /** A single model around its scorer of cleaned texts: cleaning, licence notices, close. */
 function served(manifest: Exclude<ModelManifest, CascadeManifest>, run: RunCleaned, release: () => Promise<void>): SentimentModel {
   const labels = manifest.labels;
@@ -216,7 +233,7 @@ async function loadCascade(dir: string, manifest: CascadeManifest, manifestPath:
       if ((await readManifest(join(stageDir, 'manifest.json'))).kind === 'cascade') {
         throw new Error(`${manifestPath}: stage ${stage.model} is itself a cascade`);
       }
-      const model = await loadSentimentModel(stageDir, opts);
+      const model = await loadSentimentModel(stageDir, { ...opts, answerAt: stage.answerAt });
       stages.push(model);
       if (model.version !== stage.version) {
         throw new Error(`${manifestPath}: stage ${stage.model} is ${model.version}, but the cascade was tuned on ${stage.version}; rerun npm run cascade`);

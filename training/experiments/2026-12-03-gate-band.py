@@ -13,6 +13,7 @@ Recorded in 2026-12-03-gate-band.md. Nothing here is shipped.
    entry run alone as [CLS] token [SEP]; a text is the mean of its tokens' vectors), with a logistic
    regression or five MLPs on top, fit on the training split; as the gate's partner (answer only where both
    agree) or blended (geometric mean).
+6. The pick of section 5 by the exits' rule, its test figure read once.
 
   npx tsx training/experiments/2026-12-02-cascade-probs.mts /tmp/probs.json ../shared/data e5=scoring/models/e5-sentiment gate=scoring/models/linear-gate
   training/.venv/bin/python training/experiments/2026-12-03-gate-band.py /tmp/probs.json ../shared/data
@@ -174,3 +175,27 @@ for name, p in partners.items():
     print(f"  {name}: alone {f1_score(S['validation']['y'], v.argmax(1), average='macro'):.4f}")
     print(f"    agree       {row(lambda tg: (g.max(1) >= tg) & (v.argmax(1) == g.argmax(1)))}")
     print(f"    blend       {row(lambda tg: blend.max(1) >= tg, lambda tg: blend)}")
+
+# 6. The rule's pick over the partners (blend with the layer-8 logistic regression, gate 0.88), read on test once.
+# e5's threshold is re-chosen for the 5 % share on validation, then held fixed, as npm run cascade does.
+def fixed(sp: str, ok: np.ndarray, gate_p: np.ndarray, te: float) -> tuple[float, float]:
+    s = S[sp]
+    e5, layers = e5_of(s, T3, T5)
+    to_mp = ~ok & (e5.max(1) < te)
+    p = np.where(ok[:, None], gate_p, np.where(to_mp[:, None], s["mpnet"], e5))
+    return f1_score(s["y"], p.argmax(1), average="macro"), COST_GATE + COST_LAYER * (layers * ~ok).mean() + COST_MPNET * to_mp.mean()
+
+
+blended = {}
+for sp in S:
+    b = np.sqrt(partners["layer 8 lr"][sp] * S[sp]["gate"])
+    blended[sp] = b / b.sum(1, keepdims=True)
+pick_ok = blended["validation"].max(1) >= 0.88
+e5_val, _ = e5_of(S["validation"], T3, T5)
+te = float(np.sort(e5_val.max(1)[~pick_ok])[int(SHARE * len(pick_ok))])
+shipped_te = json.loads((E5.parent / "cascade-sentiment" / "manifest.json").read_text())["stages"][1]["deferBelow"]
+print(f"\nthe rule's pick: blended gate at 0.88, e5 deferring below {te:.3f}")
+for sp in ("validation", "test"):
+    f1, cost = fixed(sp, blended[sp].max(1) >= 0.88, blended[sp], te)
+    f1_shipped, cost_shipped = fixed(sp, S[sp]["gate"].max(1) >= GATE, S[sp]["gate"], shipped_te)
+    print(f"  {sp}: macro-F1 {f1:.4f} (shipped {f1_shipped:.4f}), speed x{cost_shipped / cost:.2f}")
