@@ -9,7 +9,8 @@ is the shipped e5 graph's output. The cascade is held at its shipped thresholds 
 costed as in 2026-12-03-gate-band.py, with mpnet's cost proportional to the layers it runs.
 
   npx tsx training/experiments/2026-12-02-cascade-probs.mts /tmp/probs.json ../shared/data e5=scoring/models/e5-sentiment gate=scoring/models/linear-gate
-  training/.venv/bin/python training/experiments/2026-12-03-mpnet6.py /tmp/probs.json
+  training/.venv/bin/python training/experiments/2026-12-03-mpnet6.py /tmp/probs.json [/tmp/mpnet-exit.json]
+(the optional second file receives the exit's and the full graph's probabilities, for 2026-12-03-mpnet-shallow.py)
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ for sp in ("validation", "test"):
     s = S[sp]
     composed = np.where((s["exit"].max(1) >= MPNET_EXIT)[:, None], s["exit"], s["full"])
     print(f"{sp}: exit and full graph composed at {MPNET_EXIT} against the shipped mpnet: max |diff| {np.abs(composed - np.array(probs[f'mpnet.{sp}'])).max():.1e}")
+if len(sys.argv) > 2:
+    Path(sys.argv[2]).write_text(json.dumps({f"{k}.{sp}": S[sp][key].tolist() for sp in S for k, key in (("x6", "exit"), ("full", "full"))}))
 
 
 def cascade(sp: str, t6: float) -> tuple[float, float, float]:
