@@ -104,7 +104,7 @@ def answer_graph(model: onnx.ModelProto, layer: int, output: str) -> onnx.ModelP
         raise ValueError(f"the graph's outputs are {[o.name for o in g.output]}, expected [{output!r}]")
     # No onnx.checker here: it looks for external weights relative to the working directory. The caller
     # checks the cut graph against the full one in onnxruntime (train_transformer.write_answer_graph).
-    streamline._prune(g)
+    streamline.prune(g)
     return m
 
 

@@ -36,7 +36,7 @@ def is_minus_one(t: onnx.TensorProto | None) -> bool:
     return t is not None and list(t.dims) == [1] and numpy_helper.to_array(t).tolist() == [-1]
 
 
-def _prune(g: onnx.GraphProto) -> None:
+def prune(g: onnx.GraphProto) -> None:
     """Drops the nodes whose outputs nothing reads (to a fixed point), then the unread initializers."""
     outputs = {o.name for o in g.output}
     while True:
@@ -80,7 +80,7 @@ def static_reshapes(model_bytes: bytes) -> bytes:
         changed += 1
     if not changed:
         return model_bytes
-    _prune(g)
+    prune(g)
     onnx.checker.check_model(m)
     return m.SerializeToString()
 

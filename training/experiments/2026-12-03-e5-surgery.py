@@ -59,7 +59,7 @@ def fold_scale(m: onnx.ModelProto) -> onnx.ModelProto:
             kept.append(n)
     del g.node[:]
     g.node.extend(kept)
-    streamline._prune(g)
+    streamline.prune(g)
     return m
 
 
@@ -94,7 +94,7 @@ def merge_qkv(m: onnx.ModelProto) -> onnx.ModelProto:
         skip.update(t.name for t in trio[1:])
     del g.node[:]
     g.node.extend(out)
-    streamline._prune(g)
+    streamline.prune(g)
     return m
 
 
