@@ -182,19 +182,29 @@ def torch_logits(model: torch.nn.Module, tok: Tokenizer, texts: list[str], batch
 class MeanPoolClassifier(torch.nn.Module):
     """Encoder, mean over the real tokens, dropout, linear head. all-MiniLM-L6-v2 was trained as a
     sentence encoder with mean pooling, so its [CLS] pooler is stale; pooling as it was trained
-    starts the head from features that already separate sentences."""
+    starts the head from features that already separate sentences.
 
-    def __init__(self, base: Path, layers: int):
+    aux_layers: while training, a linear head also reads the mean-pooled output of each of these layers
+    (aux_logits), so that training shapes the features the early exits will be fit on. They are training
+    scaffolding only: in eval mode (validation, the ONNX export) the forward pass is the plain one."""
+
+    def __init__(self, base: Path, layers: int, aux_layers: tuple[int, ...] = ()):
         super().__init__()
         self.encoder = AutoModel.from_pretrained(base, num_hidden_layers=layers, add_pooling_layer=False)
         self.dropout = torch.nn.Dropout(0.1)
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, 3)
+        self.aux_layers = aux_layers
+        self.aux_heads = torch.nn.ModuleList(torch.nn.Linear(self.encoder.config.hidden_size, 3) for _ in aux_layers)
+        self.aux_logits: list[torch.Tensor] = []
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SequenceClassifierOutput:
-        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        m = attention_mask.unsqueeze(-1).to(h.dtype)
-        pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
-        return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
+        aux = self.training and bool(self.aux_layers)
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=aux)
+        m = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
+        pool = lambda h: (h * m).sum(1) / m.sum(1).clamp(min=1.0)  # noqa: E731
+        # hidden_states[k] is the output of layer k (0: the embeddings), the tensor early_exit.cut_tensor cuts at.
+        self.aux_logits = [head(self.dropout(pool(out.hidden_states[k]))) for k, head in zip(self.aux_layers, self.aux_heads)] if aux else []
+        return SequenceClassifierOutput(logits=self.head(self.dropout(pool(out.last_hidden_state))))
 
 
 class CalibratedClassifier(torch.nn.Module):
@@ -232,7 +242,7 @@ def train(
     torch.manual_seed(args.seed)
     model: torch.nn.Module
     if args.pooling == "mean":
-        model = MeanPoolClassifier(base_dir(args.base), args.layers)
+        model = MeanPoolClassifier(base_dir(args.base), args.layers, tuple(args.aux_exits))
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
             base_dir(args.base), num_labels=3, num_hidden_layers=args.layers, id2label=dict(enumerate(LABELS))
@@ -253,13 +263,21 @@ def train(
         logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
         if teacher is None:
             y = torch.from_numpy(y_train[idx])
-            if row_weight is None:
-                return loss_fn(logits, y)
-            # Collected rows count --extra-weight times a tfns row; normalised as the class-weighted
-            # mean CrossEntropyLoss computes, so with every weight 1 this is the same loss.
-            w = torch.from_numpy(row_weight[idx])
-            ce = torch.nn.functional.cross_entropy(logits, y, weight=loss_fn.weight, reduction="none")
-            return (ce * w).sum() / (loss_fn.weight[y] * w).sum()
+
+            def label_loss(z: torch.Tensor) -> torch.Tensor:
+                if row_weight is None:
+                    return loss_fn(z, y)
+                # Collected rows count --extra-weight times a tfns row; normalised as the class-weighted
+                # mean CrossEntropyLoss computes, so with every weight 1 this is the same loss.
+                w = torch.from_numpy(row_weight[idx])
+                ce = torch.nn.functional.cross_entropy(z, y, weight=loss_fn.weight, reduction="none")
+                return (ce * w).sum() / (loss_fn.weight[y] * w).sum()
+
+            # --aux-exits: each exit's loss weighted by its depth over the final layer's, as in the
+            # weighted-average loss of multi-exit BERT training (PABEE, Zhou et al. 2020), so the shallow
+            # heads shape the features without outweighing the answer the model is chosen on.
+            aux = [args.aux_weight * k / args.layers * label_loss(z) for k, z in zip(args.aux_exits, getattr(model, "aux_logits", []))]
+            return label_loss(logits) + sum(aux, torch.zeros(()))
         # Labelled rows learn alpha * label + (1 - alpha) * teacher; rows without teacher logits
         # (collected labels, NaN there) from the label only; transfer rows (label -1) from the
         # teacher only. Each group is weighted by its share of the batch.
@@ -566,6 +584,16 @@ def main() -> int:
         "several. The cascade's e5 stage uses --exit 3:mlp --exit 5:linear",
     )
     parser.add_argument(
+        "--aux-exits",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[],
+        metavar="L1,L2",
+        help="train with a linear head on the mean-pooled output of each of these layers too (--pooling mean, no "
+        "--teacher), each head's loss weighted by its depth over the final layer's, so the encoder learns features "
+        "its --exit heads can be sure of early; the heads are dropped after training",
+    )
+    parser.add_argument("--aux-weight", type=float, default=1.0, help="--aux-exits: scales every auxiliary head's depth weight")
+    parser.add_argument(
         "--answer-graph",
         action="append",
         type=int,
@@ -597,6 +625,8 @@ def main() -> int:
         exits.append((int(layer), kind))
     if len({layer for layer, _ in exits}) != len(exits):
         parser.error("--exit: one exit per layer")
+    if args.aux_exits and (args.pooling != "mean" or args.teacher or args.from_teacher or any(not 0 < k < args.layers for k in args.aux_exits)):
+        parser.error("--aux-exits: layers between 1 and --layers - 1, with --pooling mean and without --teacher or --from-teacher")
     for layer in args.answer_graph:
         if layer != min((x for x, _ in exits), default=None):
             parser.error(f"--answer-graph {layer}: only the shallowest --exit can answer every text")
@@ -713,6 +743,7 @@ def main() -> int:
             "trainSeconds": round(train_seconds, 1),
             "recipe": {
                 "pooling": args.pooling,
+                **({"auxExits": {"layers": args.aux_exits, "weight": f"{args.aux_weight:g} x layer / layers, against 1 for the final head"}} if args.aux_exits else {}),
                 "seed": SEED if args.from_teacher else args.seed,
                 **(
                     {}

@@ -306,9 +306,10 @@ const RUN_COST = 32;
  * the padded tokens plus RUN_COST per run are fewest (exact, by dynamic programming over the cuts).
  * Returns the texts' indexes per run. Short headlines are then not padded to the longest text of a
  * mixed batch (~30 % of the work), and a small batch (a cascade's deferred texts) is not cut into
- * many runs that each pay for reading the weights.
+ * many runs that each pay for reading the weights. The limits are parameters for the probes that try others
+ * (training/experiments/2026-12-03-e5-run-rows.mts).
  */
-export function planRuns(lengths: readonly number[]): number[][] {
+export function planRuns(lengths: readonly number[], maxRows = RUN_ROWS, runCost = RUN_COST): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   const n = order.length;
   const best = new Float64Array(n + 1).fill(Number.POSITIVE_INFINITY);
@@ -316,8 +317,8 @@ export function planRuns(lengths: readonly number[]): number[][] {
   best[0] = 0;
   for (let end = 1; end <= n; end++) {
     const width = lengths[order[end - 1]!]!; // the longest text of a run ending here
-    for (let start = Math.max(0, end - RUN_ROWS); start < end; start++) {
-      const cost = best[start]! + RUN_COST + (end - start) * width;
+    for (let start = Math.max(0, end - maxRows); start < end; start++) {
+      const cost = best[start]! + runCost + (end - start) * width;
       if (cost < best[end]!) {
         best[end] = cost;
         cut[end] = start;

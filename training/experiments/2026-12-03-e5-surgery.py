@@ -32,7 +32,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamline  # noqa: E402
-from train_linear import clean_text  # noqa: E402
+from probe_common import gate_passed_runs  # noqa: E402
 from train_transformer import load_tokenizer  # noqa: E402
 
 E5 = Path(__file__).resolve().parents[2] / "scoring" / "models" / "e5-sentiment"
@@ -100,15 +100,7 @@ def merge_qkv(m: onnx.ModelProto) -> onnx.ModelProto:
 
 probs = json.loads(Path(sys.argv[1]).read_text())
 tok = load_tokenizer(64, E5)
-texts = [clean_text(t) for sp in ("validation", "test") for t, g in zip(probs[f"texts.{sp}"], probs[f"gate.{sp}"]) if max(g) < 0.97]
-rows = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
-feeds = []
-for k in range(0, len(rows), 16):
-    run = rows[k : k + 16]
-    ids = np.zeros((len(run), max(map(len, run))), np.int64)
-    for i, r in enumerate(run):
-        ids[i, : len(r)] = r
-    feeds.append({"input_ids": ids, "attention_mask": np.array([[1] * len(r) + [0] * (ids.shape[1] - len(r)) for r in run], np.int64)})
+texts, feeds = gate_passed_runs(probs, tok)
 print(f"{len(texts)} headlines in {len(feeds)} runs")
 
 variants = {"shipped": onnx.load(E5 / "model.onnx"), "qkv": merge_qkv(onnx.load(E5 / "model.onnx")), "scale": fold_scale(onnx.load(E5 / "model.onnx"))}

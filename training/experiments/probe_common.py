@@ -1,0 +1,48 @@
+"""What the e5 speed and routing probes share (2026-12-03-e5-surgery.py, -e5-mha.py, -ort-settings.py,
+-routing.py, -aux-exits.py): the texts the cascade's gate passes on, as e5's session runs, and an e5 graph
+with its exits' thresholds patched."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from numpy.typing import NDArray
+from onnx import numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from train_linear import clean_text  # noqa: E402
+
+GATE = 0.97  # the shipped gate's threshold
+
+
+def gate_passed_runs(probs: dict[str, Any], tok: Any, run_rows: int = 16) -> tuple[list[str], list[dict[str, NDArray[np.int64]]]]:
+    """The held-out headlines (both splits) whose gate probability is below GATE, cleaned, and their token
+    rows sorted by length and cut into runs of run_rows, each padded to its longest: as planRuns would."""
+    texts = [clean_text(t) for sp in ("validation", "test") for t, g in zip(probs[f"texts.{sp}"], probs[f"gate.{sp}"]) if max(g) < GATE]
+    rows = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
+    feeds = []
+    for k in range(0, len(rows), run_rows):
+        run = rows[k : k + run_rows]
+        ids = np.zeros((len(run), max(map(len, run))), np.int64)
+        for i, r in enumerate(run):
+            ids[i, : len(r)] = r
+        mask = np.array([[1] * len(r) + [0] * (ids.shape[1] - len(r)) for r in run], np.int64)
+        feeds.append({"input_ids": ids, "attention_mask": mask})
+    return texts, feeds
+
+
+def patched_exits(base: onnx.ModelProto, t3: float, t5: float, threads: int = 2) -> ort.InferenceSession:
+    """e5's graph with its exits' thresholds set to t3 and t5 (0: every row answers there; 2: none does)."""
+    m = onnx.ModelProto()
+    m.CopyFrom(base)
+    for init in m.graph.initializer:
+        if init.name in ("exit3/threshold", "exit5/threshold"):
+            init.CopyFrom(numpy_helper.from_array(np.array(t3 if init.name.startswith("exit3") else t5, np.float32), init.name))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    return ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
