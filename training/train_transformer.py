@@ -258,6 +258,8 @@ def train(
             torch.log_softmax(logits / kd_t, dim=-1), torch.softmax(t_logits / kd_t, dim=-1), reduction="batchmean"
         ) * (kd_t * kd_t)
 
+    steps = [0]  # batches seen, for --aux-alternate
+
     def batch_loss(idx: np.ndarray) -> torch.Tensor:
         ids, mask = encode(tok, [x_train[i] for i in idx])
         logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
@@ -276,6 +278,11 @@ def train(
             # --aux-exits: each exit's loss weighted by its depth over the final layer's, as in the
             # weighted-average loss of multi-exit BERT training (PABEE, Zhou et al. 2020), so the shallow
             # heads shape the features without outweighing the answer the model is chosen on.
+            # --aux-alternate: every other batch learns the final head alone (BERxiT's alternating
+            # training, Xin et al. 2021), so the last layer is not traded away for the exits.
+            steps[0] += 1
+            if args.aux_alternate and steps[0] % 2 == 0:
+                return label_loss(logits)
             aux = [args.aux_weight * k / args.layers * label_loss(z) for k, z in zip(args.aux_exits, getattr(model, "aux_logits", []))]
             return label_loss(logits) + sum(aux, torch.zeros(()))
         # Labelled rows learn alpha * label + (1 - alpha) * teacher; rows without teacher logits
@@ -593,6 +600,7 @@ def main() -> int:
         "its --exit heads can be sure of early; the heads are dropped after training",
     )
     parser.add_argument("--aux-weight", type=float, default=1.0, help="--aux-exits: scales every auxiliary head's depth weight")
+    parser.add_argument("--aux-alternate", action="store_true", help="--aux-exits: every other batch trains the final head alone")
     parser.add_argument(
         "--answer-graph",
         action="append",
@@ -743,7 +751,7 @@ def main() -> int:
             "trainSeconds": round(train_seconds, 1),
             "recipe": {
                 "pooling": args.pooling,
-                **({"auxExits": {"layers": args.aux_exits, "weight": f"{args.aux_weight:g} x layer / layers, against 1 for the final head"}} if args.aux_exits else {}),
+                **({"auxExits": {"layers": args.aux_exits, "weight": f"{args.aux_weight:g} x layer / layers, against 1 for the final head", "alternate": args.aux_alternate}} if args.aux_exits else {}),
                 "seed": SEED if args.from_teacher else args.seed,
                 **(
                     {}
