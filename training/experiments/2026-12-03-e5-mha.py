@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ from onnx import helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamline  # noqa: E402
-from probe_common import gate_passed_runs  # noqa: E402
+from probe_common import gate_passed_runs, interleaved  # noqa: E402
 from train_transformer import load_tokenizer  # noqa: E402
 
 E5 = Path(__file__).resolve().parents[2] / "scoring" / "models" / "e5-sentiment"
@@ -112,15 +111,4 @@ for name, o in outputs.items():
     print(f"{name}: {len(variants[name].graph.node)} nodes; |difference| from the shipped graph: max {d.max():.2g}, "
           f"rows above 1e-3: {(d > 1e-3).sum()}, labels changed: {flips} of {len(o)}")
 
-seconds: dict[str, list[float]] = {name: [] for name in sessions}
-# Every other round runs the variants in reverse order, so that a drift within a round favours none.
-for r in range(int(sys.argv[2]) if len(sys.argv) > 2 else 8):
-    for name in list(sessions) if r % 2 == 0 else list(sessions)[::-1]:
-        s = sessions[name]
-        t0 = time.perf_counter()
-        for f in feeds:
-            s.run(None, f)
-        seconds[name].append(time.perf_counter() - t0)
-base = np.array(seconds["shipped"])
-for name, t in seconds.items():
-    print(f"{name}: median {1000 * np.median(t):.0f} ms per pass; shipped / this, median over rounds {np.median(base / np.array(t)):.3f}; rounds {[round(1000 * x) for x in t]}")
+interleaved(sessions, feeds, rounds=int(sys.argv[2]) if len(sys.argv) > 2 else 8, alternate=True)

@@ -3,26 +3,18 @@
 // each RUN_ROWS / RUN_COST pair; one intra-op thread; seven interleaved rounds. Recorded in
 // 2026-12-03-speed-probes-s20.md.
 //   npx tsx training/experiments/2026-12-03-e5-run-rows.mts ['16,32;24,32;32,32;48,32;64,32']
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { loadFrozenSplit } from '../../scoring/src/frozen-split.ts';
 import {
-  createTokenizeRow, defaultModelDir, deferredRows, e5ModelDir, gateModelDir, loadSentimentModel, padRows, planRuns,
+  createTokenizeRow, deferredRows, e5ModelDir, gateModelDir, loadSentimentModel, padRows, planRuns,
 } from '../../scoring/src/sentiment-model.ts';
 import { cleanText } from '../../scoring/src/text-clean.ts';
+import { benchBatches, tokenizerOf } from './probe-common.mts';
 
-const split = await loadFrozenSplit('../shared/data');
-const tokOf = async (dir: string) => new Tokenizer(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')), {});
-const minilmTok = await tokOf(defaultModelDir);
-const texts = [...split.validation.texts, ...split.test.texts].filter((t) => minilmTok.encode(cleanText(t)).ids.length <= 32);
-for (let i = texts.length - 1; i > 0; i--) { const j = (i * 7919) % (i + 1); [texts[i], texts[j]] = [texts[j]!, texts[i]!]; }
 const gate = await loadSentimentModel(gateModelDir, { intraOpNumThreads: 1 });
-const e5tok = createTokenizeRow(await tokOf(e5ModelDir), 64);
+const e5tok = createTokenizeRow(await tokenizerOf(e5ModelDir), 64);
 const batches: number[][][] = [];
-for (let b = 0; b + 128 <= texts.length; b += 128) {
-  const batch = texts.slice(b, b + 128);
+for (const batch of await benchBatches()) {
   const g = await gate.scoreBatch(batch);
   batches.push(deferredRows(g, 0.97).map((i) => e5tok(cleanText(batch[i]!))));
 }

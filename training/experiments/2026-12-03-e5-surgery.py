@@ -22,7 +22,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamline  # noqa: E402
-from probe_common import gate_passed_runs  # noqa: E402
+from probe_common import gate_passed_runs, interleaved  # noqa: E402
 from train_transformer import load_tokenizer  # noqa: E402
 
 E5 = Path(__file__).resolve().parents[2] / "scoring" / "models" / "e5-sentiment"
@@ -126,13 +125,4 @@ os.remove(trace)
 total = sum(by_op.values())
 print("shipped graph, kernel time by op: " + ", ".join(f"{op} {100 * us / total:.1f} %" for op, us in by_op.most_common(12)))
 
-seconds: dict[str, list[float]] = {name: [] for name in sessions}
-for _ in range(7):
-    for name, s in sessions.items():
-        t0 = time.perf_counter()
-        for f in feeds:
-            s.run(None, f)
-        seconds[name].append(time.perf_counter() - t0)
-base = np.array(seconds["shipped"])
-for name, t in seconds.items():
-    print(f"{name}: median {1000 * np.median(t):.0f} ms per pass; shipped / this, median over rounds {np.median(base / np.array(t)):.3f}; rounds {[round(1000 * x) for x in t]}")
+interleaved(sessions, feeds, rounds=7)

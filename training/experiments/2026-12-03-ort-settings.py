@@ -24,7 +24,7 @@ import onnxruntime as ort
 from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from probe_common import gate_passed_runs  # noqa: E402
+from probe_common import gate_passed_runs, interleaved  # noqa: E402
 from train_linear import clean_text  # noqa: E402
 from train_transformer import load_tokenizer  # noqa: E402
 
@@ -56,16 +56,7 @@ sessions = {
 outs = {n: np.concatenate([s.run(None, f)[0] for f in feeds]) for n, s in sessions.items()}
 for n, o in outs.items():
     print(f"{n}: max |difference| from the defaults {np.abs(o - outs['defaults']).max():.2g}")
-sec: dict[str, list[float]] = {n: [] for n in sessions}
-for _ in range(9):
-    for n, s in sessions.items():
-        t0 = time.perf_counter()
-        for f in feeds:
-            s.run(None, f)
-        sec[n].append(time.perf_counter() - t0)
-base = np.array(sec["defaults"])
-for n, t in sec.items():
-    print(f"{n}: median {1000 * np.median(t):.0f} ms per pass; defaults / this, median over rounds {np.median(base / np.array(t)):.3f}")
+interleaved(sessions, feeds, rounds=9)
 
 # 2. Rows per run, every row through all 8 layers.
 by_length = collections.defaultdict(list)
@@ -98,14 +89,4 @@ levels = {
     "extended": session(level=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED),
     "all, control": session(),
 }
-half = feeds[::2]
-sec = {n: [] for n in levels}
-for r in range(15):
-    for n in list(levels) if r % 2 == 0 else list(levels)[::-1]:
-        t0 = time.perf_counter()
-        for f in half:
-            levels[n].run(None, f)
-        sec[n].append(time.perf_counter() - t0)
-base = np.array(sec["all"])
-for n, t in sec.items():
-    print(f"{n}: median {1000 * np.median(t):.0f} ms per pass; all / this, median over rounds {np.median(base / np.array(t)):.3f}")
+interleaved(levels, feeds[::2], rounds=15, alternate=True)

@@ -3,25 +3,13 @@
 // runs and mpnet's exit-6 graph. The bench's texts, three passes, one intra-op thread. Recorded in
 // 2026-12-03-speed-probes-s20.md.
 //   npx tsx training/experiments/2026-12-03-stage-breakdown.mts
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { loadFrozenSplit } from '../../scoring/src/frozen-split.ts';
 import {
-  accurateModelDir, createTokenizeRow, defaultModelDir, deferredRows, e5ModelDir, gateModelDir, loadSentimentModel, planRuns,
+  accurateModelDir, createTokenizeRow, deferredRows, e5ModelDir, gateModelDir, loadSentimentModel, planRuns,
 } from '../../scoring/src/sentiment-model.ts';
 import { cleanText } from '../../scoring/src/text-clean.ts';
+import { benchBatches, tokenizerOf } from './probe-common.mts';
 
-const split = await loadFrozenSplit('../shared/data');
-const tokenizerOf = async (dir: string) => new Tokenizer(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')), {});
-const minilmTok = await tokenizerOf(defaultModelDir);
-const texts = [...split.validation.texts, ...split.test.texts].filter((t) => minilmTok.encode(cleanText(t)).ids.length <= 32);
-for (let i = texts.length - 1; i > 0; i--) {
-  const j = (i * 7919) % (i + 1);
-  [texts[i], texts[j]] = [texts[j]!, texts[i]!];
-}
-const batches: string[][] = [];
-for (let b = 0; b + 128 <= texts.length; b += 128) batches.push(texts.slice(b, b + 128));
+const batches = await benchBatches();
 const opts = { intraOpNumThreads: 1 };
 const gate = await loadSentimentModel(gateModelDir, opts);
 const e5 = await loadSentimentModel(e5ModelDir, opts);

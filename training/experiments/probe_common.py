@@ -1,10 +1,11 @@
 """What the e5 speed and routing probes share (2026-12-03-e5-surgery.py, -e5-mha.py, -ort-settings.py,
--routing.py, -aux-exits.py): the texts the cascade's gate passes on, as e5's session runs, and an e5 graph
-with its exits' thresholds patched."""
+-routing.py, -aux-exits.py): the texts the cascade's gate passes on, as e5's session runs; an e5 graph
+with its exits' thresholds patched; and interleaved timing of sessions over those runs."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,24 @@ def patched_exits(base: onnx.ModelProto, t3: float, t5: float, threads: int = 2)
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     return ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+
+
+def interleaved(sessions: dict[str, ort.InferenceSession], feeds: list[dict[str, NDArray[np.int64]]], rounds: int, alternate: bool = False) -> None:
+    """Times one pass over feeds per session per round and prints each session's median against the first
+    session's, as the median over rounds of the ratio (rounds share the VM's state; the ratio is the steadier
+    figure). alternate: every other round runs the sessions in reverse order, so a drift within a round
+    favours none."""
+    seconds: dict[str, list[float]] = {name: [] for name in sessions}
+    for r in range(rounds):
+        for name in list(sessions)[:: -1 if alternate and r % 2 else 1]:
+            t0 = time.perf_counter()
+            for f in feeds:
+                sessions[name].run(None, f)
+            seconds[name].append(time.perf_counter() - t0)
+    first = next(iter(sessions))
+    base = np.array(seconds[first])
+    for name, t in seconds.items():
+        print(
+            f"{name}: median {1000 * np.median(t):.0f} ms per pass; {first} / this, median over rounds "
+            f"{np.median(base / np.array(t)):.3f}; rounds {[round(1000 * x) for x in t]}"
+        )
