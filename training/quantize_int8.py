@@ -32,16 +32,11 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
+from streamline import drop_unread_initializers
+
 WEIGHT_MAX = 63  # 7-bit weights: see the module docstring
 MIN_COLUMNS = 32  # the 3-column classifier head stays fp32: no speed to win, and it sets the label
 CALIBRATION_TEXTS = 4096
-
-
-def _prune_initializers(g: onnx.GraphProto) -> None:
-    used = {i for n in g.node for i in n.input}
-    live = [i for i in g.initializer if i.name in used]
-    del g.initializer[:]
-    g.initializer.extend(live)
 
 
 def _quantized_matmuls(g: onnx.GraphProto) -> Iterable[tuple[onnx.NodeProto, np.ndarray]]:
@@ -177,7 +172,7 @@ def quantize_static(model: onnx.ModelProto, ranges: dict[str, Range]) -> onnx.Mo
     nodes = [n for n in nodes if id(n) not in folded]
     del g.node[:]
     g.node.extend(nodes)
-    _prune_initializers(g)
+    drop_unread_initializers(g)
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     return model
@@ -217,7 +212,7 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
     nodes = [n for n in nodes if n.op_type != "Gather" or n.output[0] in used]
     del g.node[:]
     g.node.extend(nodes)
-    _prune_initializers(g)
+    drop_unread_initializers(g)
     kept = [o for o in model.opset_import if o.domain != "com.microsoft"]
     del model.opset_import[:]
     model.opset_import.extend(kept)

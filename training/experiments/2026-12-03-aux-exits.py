@@ -7,7 +7,10 @@ On validation only: each e5's exits' own probabilities (its graph with the thres
 mpnet (whose layer-6 exit answers), its macro-F1, the layers e5 runs per text and the estimated cost
 (2026-12-03-gate-band.md's stage times). Test is not read here.
 
-  training/.venv/bin/python training/experiments/2026-12-03-aux-exits.py /tmp/probs.json /tmp/mpnet-exit.json CANDIDATE_DIR
+  training/.venv/bin/python training/experiments/2026-12-03-aux-exits.py /tmp/probs.json /tmp/mpnet-exit.json CANDIDATE_DIR [LAYER_SPEED]
+
+LAYER_SPEED (session 21, 2026-12-03-e5-ffn.md): how many times faster the candidate runs a layer than the shipped e5,
+as 2026-12-03-e5-ffn-slice.py measured it for a narrower feed-forward block (default 1).
 """
 
 import json
@@ -40,7 +43,7 @@ def exits_of(model_dir: Path) -> dict[str, np.ndarray | float]:
     return out
 
 
-def report(name: str, e: dict[str, np.ndarray | float]) -> float:
+def report(name: str, e: dict[str, np.ndarray | float], layer_speed: float = 1.0) -> float:
     f1 = lambda p: f1_score(y, p, average="macro")  # noqa: E731
     served = e["served"]
     layers = np.where(e["x3"].max(1) >= e["t3"], 3, np.where(e["x5"].max(1) >= e["t5"], 5, 8))
@@ -50,7 +53,7 @@ def report(name: str, e: dict[str, np.ndarray | float]) -> float:
     idx = np.where(rest)[0]
     unsure = idx[np.argsort(served[idx].max(1), kind="stable")[:k]]
     pred[unsure] = m6[unsure].argmax(1)
-    cost = COST_GATE + (rest * layers).sum() * COST_LAYER / len(y) + k * COST_MPNET / len(y)
+    cost = COST_GATE + (rest * layers).sum() * COST_LAYER / layer_speed / len(y) + k * COST_MPNET / len(y)
     print(
         f"{name}: e5 alone {f1(served.argmax(1)):.4f} (final head {f1(e['full'].argmax(1)):.4f}, exit 3 {f1(e['x3'].argmax(1)):.4f}, "
         f"exit 5 {f1(e['x5'].argmax(1)):.4f}); exits answer {100 * (layers == 3).mean():.1f} / {100 * (layers == 5).mean():.1f} %, "
@@ -60,5 +63,5 @@ def report(name: str, e: dict[str, np.ndarray | float]) -> float:
 
 
 base_cost = report("shipped", exits_of(SHIPPED))
-cost = report("candidate", exits_of(Path(sys.argv[3])))
+cost = report("candidate", exits_of(Path(sys.argv[3])), float(sys.argv[4]) if len(sys.argv) > 4 else 1.0)
 print(f"candidate speed x shipped (estimate): {base_cost / cost:.3f}")

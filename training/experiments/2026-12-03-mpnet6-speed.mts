@@ -3,22 +3,12 @@
 // symlinks to the stage directories), and MiniLM, in the same rounds. The bench's texts (held-out tfns
 // headlines of ≤ 32 tokens, shuffled), batches of 128, one thread.
 //   npx tsx training/experiments/2026-12-03-mpnet6-speed.mts ROUNDS SECONDS OTHER_CASCADE_DIR
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { loadFrozenSplit } from '../../scoring/src/frozen-split.ts';
 import { cascadeModelDir, defaultModelDir, loadSentimentModel, type SentimentModel } from '../../scoring/src/sentiment-model.ts';
-import { cleanText } from '../../scoring/src/text-clean.ts';
+import { benchBatches } from './probe-common.mts';
 
 const [roundsArg, secondsArg, other] = process.argv.slice(2);
 if (!other) throw new Error('usage: 2026-12-03-mpnet6-speed.mts ROUNDS SECONDS OTHER_CASCADE_DIR');
-const split = await loadFrozenSplit('../shared/data');
-const tok = new Tokenizer(JSON.parse(await readFile(join(defaultModelDir, 'tokenizer.json'), 'utf8')), {});
-const texts = [...split.validation.texts, ...split.test.texts].filter((t) => tok.encode(cleanText(t)).ids.length <= 32);
-for (let i = texts.length - 1; i > 0; i--) {
-  const j = (i * 7919) % (i + 1);
-  [texts[i], texts[j]] = [texts[j]!, texts[i]!];
-}
+const batches = await benchBatches();
 const opts = { intraOpNumThreads: 1 };
 const contenders: [string, SentimentModel][] = [
   ['minilm', await loadSentimentModel(defaultModelDir, opts)],
@@ -32,9 +22,7 @@ for (let r = 0; r < Number(roundsArg); r++) {
     let items = 0;
     const t0 = performance.now();
     while (performance.now() - t0 < Number(secondsArg) * 1000) {
-      if (next + 128 > texts.length) next = 0;
-      await model.scoreBatch(texts.slice(next, next + 128));
-      next += 128;
+      await model.scoreBatch(batches[next++ % batches.length]!);
       items += 128;
     }
     rates[k]!.push(items / ((performance.now() - t0) / 1000));

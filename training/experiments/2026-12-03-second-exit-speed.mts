@@ -7,22 +7,14 @@
 //   ... 9 4 'exit 5=/tmp/e5-x5,/tmp/mpnet-old' 'exits 3+5=/tmp/e5-x35,/tmp/mpnet-old' 'shipped=scoring/models/e5-sentiment,scoring/models/mpnet-sentiment'
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { loadFrozenSplit } from '../../scoring/src/frozen-split.ts';
 import { cascadeModelDir, defaultModelDir, deferredRows, gateModelDir, loadSentimentModel, type SentimentModel } from '../../scoring/src/sentiment-model.ts';
-import { cleanText } from '../../scoring/src/text-clean.ts';
+import { benchBatches } from './probe-common.mts';
 
 const [roundsArg, secondsArg, ...specs] = process.argv.slice(2);
 if (specs.length === 0) throw new Error('usage: 2026-12-03-second-exit-speed.mts ROUNDS SECONDS NAME=E5_DIR,MPNET_DIR ...');
 const rounds = Number(roundsArg);
 const seconds = Number(secondsArg);
-const split = await loadFrozenSplit('../shared/data');
-const tok = new Tokenizer(JSON.parse(await readFile(join(defaultModelDir, 'tokenizer.json'), 'utf8')), {});
-const texts = [...split.validation.texts, ...split.test.texts].filter((t) => tok.encode(cleanText(t)).ids.length <= 32);
-for (let i = texts.length - 1; i > 0; i--) {
-  const j = (i * 7919) % (i + 1);
-  [texts[i], texts[j]] = [texts[j]!, texts[i]!];
-}
+const batches = await benchBatches();
 const opts = { intraOpNumThreads: 1 };
 const { stages } = JSON.parse(await readFile(join(cascadeModelDir, 'manifest.json'), 'utf8')) as { stages: { deferBelow?: number }[] };
 const [gateBelow, e5Below] = [stages[0]!.deferBelow!, stages[1]!.deferBelow!];
@@ -60,8 +52,7 @@ for (let r = 0; r < rounds; r++) {
     let items = 0;
     const started = performance.now();
     while (performance.now() - started < seconds * 1000) {
-      const batch = Array.from({ length: 128 }, () => texts[next++ % texts.length]!);
-      await run(batch, totals[k]!);
+      await run(batches[next++ % batches.length]!, totals[k]!);
       items += 128;
     }
     rates[k]!.push((items / (performance.now() - started)) * 1000);

@@ -1,4 +1,5 @@
-// What the TypeScript speed probes share (2026-12-03-stage-times.mts, -stage-breakdown.mts, -e5-run-rows.mts):
+// What the TypeScript speed probes share (2026-12-03-stage-times.mts, -stage-breakdown.mts, -e5-run-rows.mts, -mpnet6-speed.mts,
+// -second-exit-speed.mts):
 // the bench's texts, held-out tfns headlines of ≤ 32 MiniLM tokens in a fixed shuffle, as batches of 128.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
