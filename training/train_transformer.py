@@ -180,6 +180,12 @@ def torch_logits(model: torch.nn.Module, tok: Tokenizer, texts: list[str], batch
     return np.concatenate(out).astype(np.float64)
 
 
+def mean_pool(h: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The mean of h [B, T, H] over each row's real tokens."""
+    m = attention_mask.unsqueeze(-1).to(h.dtype)
+    return (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+
 class MeanPoolClassifier(torch.nn.Module):
     """Encoder, mean over the real tokens, dropout, linear head. all-MiniLM-L6-v2 was trained as a
     sentence encoder with mean pooling, so its [CLS] pooler is stale; pooling as it was trained
@@ -201,8 +207,7 @@ class MeanPoolClassifier(torch.nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SequenceClassifierOutput:
         aux = self.training and bool(self.aux_layers)
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=aux)
-        m = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-        pool = lambda h: (h * m).sum(1) / m.sum(1).clamp(min=1.0)  # noqa: E731
+        pool = lambda h: mean_pool(h, attention_mask)  # noqa: E731
         # hidden_states[k] is the output of layer k (0: the embeddings), the tensor early_exit.cut_tensor cuts at.
         self.aux_logits = [head(self.dropout(pool(out.hidden_states[k]))) for k, head in zip(self.aux_layers, self.aux_heads)] if aux else []
         return SequenceClassifierOutput(logits=self.head(self.dropout(pool(out.last_hidden_state))))
@@ -264,6 +269,12 @@ def train(
 
     steps = [0]  # batches seen, for --aux-alternate
 
+    def depth_weight(k: int) -> float:
+        # --aux-exits: each exit's loss weighted by its depth over the final layer's, as in the
+        # weighted-average loss of multi-exit BERT training (PABEE, Zhou et al. 2020), so the shallow
+        # heads shape the features without outweighing the answer the model is chosen on.
+        return args.aux_weight * k / args.layers
+
     def batch_loss(idx: np.ndarray) -> torch.Tensor:
         ids, mask = encode(tok, [x_train[i] for i in idx])
         logits = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
@@ -279,15 +290,12 @@ def train(
                 ce = torch.nn.functional.cross_entropy(z, y, weight=loss_fn.weight, reduction="none")
                 return (ce * w).sum() / (loss_fn.weight[y] * w).sum()
 
-            # --aux-exits: each exit's loss weighted by its depth over the final layer's, as in the
-            # weighted-average loss of multi-exit BERT training (PABEE, Zhou et al. 2020), so the shallow
-            # heads shape the features without outweighing the answer the model is chosen on.
             # --aux-alternate: every other batch learns the final head alone (BERxiT's alternating
             # training, Xin et al. 2021), so the last layer is not traded away for the exits.
             steps[0] += 1
             if args.aux_alternate and steps[0] % 2 == 0:
                 return label_loss(logits)
-            aux = [args.aux_weight * k / args.layers * label_loss(z) for k, z in zip(args.aux_exits, getattr(model, "aux_logits", []))]
+            aux = [depth_weight(k) * label_loss(z) for k, z in zip(args.aux_exits, getattr(model, "aux_logits", []))]
             return label_loss(logits) + sum(aux, torch.zeros(()))
         # Labelled rows learn alpha * label + (1 - alpha) * teacher; rows without teacher logits
         # (collected labels, NaN there) from the label only; transfer rows (label -1) from the
@@ -297,18 +305,16 @@ def train(
         has = ~torch.isnan(t_logits[:, 0])
         loss = torch.zeros(())
         if bool(lab.any()):
-            part = loss_fn(logits[lab], torch.from_numpy(y_train[idx][labelled[idx]]))
+            y_lab = torch.from_numpy(y_train[idx][labelled[idx]])
+            part = loss_fn(logits[lab], y_lab)
             both = lab & has
             if bool(both.any()):
                 part = args.kd_alpha * part + (1.0 - args.kd_alpha) * kl_to_teacher(logits[both], t_logits[both])
+            # --init-from with --aux-exits: the exits' heads learn from the labels alone.
+            part = part + sum((depth_weight(k) * loss_fn(z[lab], y_lab) for k, z in zip(args.aux_exits, getattr(model, "aux_logits", []))), torch.zeros(()))
             loss = loss + part * (float(lab.sum()) / len(idx))
         if bool((~lab).any()):
             loss = loss + kl_to_teacher(logits[~lab], t_logits[~lab]) * (float((~lab).sum()) / len(idx))
-        # --init-from with --aux-exits: the exits' heads learn from the labels, weighted as above.
-        if bool(lab.any()):
-            y_lab = torch.from_numpy(y_train[idx][labelled[idx]])
-            for k, z in zip(args.aux_exits, getattr(model, "aux_logits", [])):
-                loss = loss + args.aux_weight * k / args.layers * loss_fn(z[lab], y_lab) * (float(lab.sum()) / len(idx))
         return loss
 
     history = fit(
@@ -330,15 +336,15 @@ def init_aux_heads(model: MeanPoolClassifier, tok: Tokenizer, x_train: list[str]
         for i in range(0, len(rows), 128):
             ids, mask = encode(tok, [x_train[j] for j in rows[i : i + 128]])
             out = model.encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), output_hidden_states=True)
-            m = torch.from_numpy(mask).unsqueeze(-1).float()
             for k in model.aux_layers:
-                feats[k].append(((out.hidden_states[k] * m).sum(1) / m.sum(1)).numpy())
+                feats[k].append(mean_pool(out.hidden_states[k], torch.from_numpy(mask)).numpy())
     for k, head in zip(model.aux_layers, model.aux_heads):
-        lr = LogisticRegression(C=1.0, max_iter=2000).fit(np.concatenate(feats[k]), y_train[rows])
+        x = np.concatenate(feats[k])
+        lr = LogisticRegression(C=1.0, max_iter=2000).fit(x, y_train[rows])
         with torch.no_grad():
             head.weight.copy_(torch.from_numpy(lr.coef_.astype(np.float32)))
             head.bias.copy_(torch.from_numpy(lr.intercept_.astype(np.float32)))
-        print(f"aux head after layer {k}: logistic regression, training accuracy {lr.score(np.concatenate(feats[k]), y_train[rows]):.3f}", file=sys.stderr)
+        print(f"aux head after layer {k}: logistic regression, training accuracy {lr.score(x, y_train[rows]):.3f}", file=sys.stderr)
 
 
 def pruned_start(args: argparse.Namespace, tok: Tokenizer, x_train: list[str], y_train: np.ndarray) -> tuple[torch.nn.Module, np.ndarray, dict[str, Any]]:
@@ -821,9 +827,9 @@ def main() -> int:
             model = load_teacher(args.from_teacher, teacher_report, tok, clean, idx_train)
             history, train_seconds = teacher_report["history"], teacher_report["totalSeconds"]
         else:
-            initial, pruning = None, None
+            initial, init_record = None, None
             if args.init_from:
-                initial, teacher_train, pruning = pruned_start(args, tok, x_train, y_train)
+                initial, teacher_train, init_record = pruned_start(args, tok, x_train, y_train)
             model, history = train(args, tok, x_train, y_train, x_val, y_val, teacher_train, row_weight, initial)
             train_seconds = time.perf_counter() - train_started
 
@@ -847,7 +853,7 @@ def main() -> int:
             "trainSeconds": round(train_seconds, 1),
             "recipe": {
                 "pooling": args.pooling,
-                **({"initFrom": pruning} if args.init_from else {}),
+                **({"initFrom": init_record} if args.init_from else {}),
                 **({"auxExits": {"layers": args.aux_exits, "weight": f"{args.aux_weight:g} x layer / layers, against 1 for the final head", "alternate": args.aux_alternate}} if args.aux_exits else {}),
                 "seed": SEED if args.from_teacher else args.seed,
                 **(

@@ -9,7 +9,7 @@ mpnet (whose layer-6 exit answers), its macro-F1, the layers e5 runs per text an
 
   training/.venv/bin/python training/experiments/2026-12-03-aux-exits.py /tmp/probs.json /tmp/mpnet-exit.json CANDIDATE_DIR [LAYER_SPEED]
 
-LAYER_SPEED (session 21, 2026-12-03-e5-ffn.md): how many times faster the candidate runs a layer than the shipped e5,
+LAYER_SPEED (session 21, 2026-12-03-e5-from-shipped.md): how many times faster the candidate runs a layer than the shipped e5,
 as 2026-12-03-e5-ffn-slice.py measured it for a narrower feed-forward block (default 1).
 """
 
@@ -22,12 +22,11 @@ import onnx
 from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from probe_common import patched_exits  # noqa: E402
+from probe_common import GATE, cascade_on, patched_exits  # noqa: E402
 from train_linear import clean_text  # noqa: E402
 from train_transformer import load_tokenizer, onnx_proba  # noqa: E402
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scoring" / "models" / "e5-sentiment"
-COST_GATE, COST_LAYER, COST_MPNET = 0.124, 0.389, 12.9 * 0.5
 probs, mpnet = json.loads(Path(sys.argv[1]).read_text()), json.loads(Path(sys.argv[2]).read_text())
 texts = [clean_text(t) for t in probs["texts.validation"]]
 y, gate, m6 = np.array(probs["truth.validation"]), np.array(probs["gate.validation"]), np.array(mpnet["x6.validation"])
@@ -47,17 +46,12 @@ def report(name: str, e: dict[str, np.ndarray | float], layer_speed: float = 1.0
     f1 = lambda p: f1_score(y, p, average="macro")  # noqa: E731
     served = e["served"]
     layers = np.where(e["x3"].max(1) >= e["t3"], 3, np.where(e["x5"].max(1) >= e["t5"], 5, 8))
-    rest = gate.max(1) < 0.97
-    pred = np.where(rest, served.argmax(1), gate.argmax(1))
-    k = int(round(0.05 * len(y)))
-    idx = np.where(rest)[0]
-    unsure = idx[np.argsort(served[idx].max(1), kind="stable")[:k]]
-    pred[unsure] = m6[unsure].argmax(1)
-    cost = COST_GATE + (rest * layers).sum() * COST_LAYER / layer_speed / len(y) + k * COST_MPNET / len(y)
+    rest = gate.max(1) < GATE
+    cascade, cost = cascade_on(y, gate, served, layers, m6, layer_speed)
     print(
         f"{name}: e5 alone {f1(served.argmax(1)):.4f} (final head {f1(e['full'].argmax(1)):.4f}, exit 3 {f1(e['x3'].argmax(1)):.4f}, "
         f"exit 5 {f1(e['x5'].argmax(1)):.4f}); exits answer {100 * (layers == 3).mean():.1f} / {100 * (layers == 5).mean():.1f} %, "
-        f"{layers[rest].mean():.2f} layers per gate-passed text; cascade {f1(pred):.4f}; est. {cost:.3f} ms per text"
+        f"{layers[rest].mean():.2f} layers per gate-passed text; cascade {cascade:.4f}; est. {cost:.3f} ms per text"
     )
     return cost
 

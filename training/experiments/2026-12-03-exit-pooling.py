@@ -26,12 +26,11 @@ from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import early_exit  # noqa: E402
-from probe_common import patched_exits  # noqa: E402
+from probe_common import GATE, cascade_on, patched_exits  # noqa: E402
 from train_linear import clean_text, served_split  # noqa: E402
 from train_transformer import encode, fit_temperature, load_tokenizer, onnx_proba  # noqa: E402
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scoring" / "models" / "e5-sentiment"
-COST_GATE, COST_LAYER, COST_MPNET = 0.124, 0.389, 12.9 * 0.5  # 2026-12-03-aux-exits.py's stage costs
 probs, mpnet, plain = json.loads(Path(sys.argv[1]).read_text()), json.loads(Path(sys.argv[2]).read_text()), Path(sys.argv[3])
 ss = served_split(Path(__file__).resolve().parents[3] / "shared" / "data")
 tok = load_tokenizer(64, plain)
@@ -75,7 +74,7 @@ base = onnx.load(str(SHIPPED / "model.onnx"))
 t5 = next(e["threshold"] for e in json.loads((SHIPPED / "manifest.json").read_text())["earlyExits"] if e["layer"] == 5)
 no_exit3 = onnx_proba(patched_exits(base, 2.0, t5), tok, x_val)  # what the rows exit 3 passes on get
 x5 = onnx_proba(patched_exits(base, 2.0, 0.0), tok, x_val)
-rest = gate.max(1) < 0.97
+rest = gate.max(1) < GATE
 f1 = lambda p: f1_score(y_val, p, average="macro")  # noqa: E731
 print(f"e5 without exit 3: {f1(no_exit3.argmax(1)):.4f}")
 for name, pick in variants.items():
@@ -88,13 +87,8 @@ for name, pick in variants.items():
     sure3 = p3.max(1) >= t3
     served = np.where(sure3[:, None], p3, no_exit3)
     layers = np.where(sure3, 3, np.where(x5.max(1) >= t5, 5, 8))
-    pred = np.where(rest, served.argmax(1), gate.argmax(1))
-    k = int(round(0.05 * len(y_val)))
-    idx = np.where(rest)[0]
-    unsure = idx[np.argsort(served[idx].max(1), kind="stable")[:k]]
-    pred[unsure] = m6[unsure].argmax(1)
-    cost = COST_GATE + (rest * layers).sum() * COST_LAYER / len(y_val) + k * COST_MPNET / len(y_val)
+    cascade, cost = cascade_on(y_val, gate, served, layers, m6)
     print(
         f"{name}: exit 3 alone {f1(p3.argmax(1)):.4f}; threshold {t3}, answers {100 * sure3.mean():.1f} %; e5 {f1(served.argmax(1)):.4f}; "
-        f"{layers[rest].mean():.2f} layers per gate-passed text; cascade {f1(pred):.4f}; est. {cost:.3f} ms per text"
+        f"{layers[rest].mean():.2f} layers per gate-passed text; cascade {cascade:.4f}; est. {cost:.3f} ms per text"
     )

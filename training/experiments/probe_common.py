@@ -1,5 +1,5 @@
 """What the e5 speed and routing probes share (2026-12-03-e5-surgery.py, -e5-mha.py, -ort-settings.py,
--routing.py, -aux-exits.py): the texts the cascade's gate passes on, as e5's session runs; an e5 graph
+-routing.py, -aux-exits.py, -exit-pooling.py): the texts the cascade's gate passes on, as e5's session runs; an e5 graph
 with its exits' thresholds patched; and interleaved timing of sessions over those runs."""
 
 from __future__ import annotations
@@ -19,6 +19,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from train_linear import clean_text  # noqa: E402
 
 GATE = 0.97  # the shipped gate's threshold
+# Stage costs in ms per text (2026-12-03-gate-band.md's stage times): the gate, one e5 layer, mpnet's layer-6 exit.
+COST_GATE, COST_LAYER, COST_MPNET = 0.124, 0.389, 12.9 * 0.5
+
+
+def cascade_on(
+    y: NDArray[np.int64], gate: NDArray[np.float64], served: NDArray[np.float64], layers: NDArray[np.int64], mpnet: NDArray[np.float64], layer_speed: float = 1.0
+) -> tuple[float, float]:
+    """The cascade composed from its stages' probabilities on one split: the gate answers at GATE, e5 (served,
+    having run `layers` layers per text) the rest, except the 5 % of all texts e5 is least sure of, which go
+    to mpnet. Returns its macro-F1 and the estimated ms per text (layer_speed: how many times faster this e5
+    runs a layer than the shipped one)."""
+    from sklearn.metrics import f1_score
+
+    rest = gate.max(1) < GATE
+    pred = np.where(rest, served.argmax(1), gate.argmax(1))
+    k = int(round(0.05 * len(y)))
+    idx = np.where(rest)[0]
+    unsure = idx[np.argsort(served[idx].max(1), kind="stable")[:k]]
+    pred[unsure] = mpnet[unsure].argmax(1)
+    cost = COST_GATE + (rest * layers).sum() * COST_LAYER / layer_speed / len(y) + k * COST_MPNET / len(y)
+    return float(f1_score(y, pred, average="macro")), float(cost)
 
 
 def gate_passed_runs(probs: dict[str, Any], tok: Any, run_rows: int = 16) -> tuple[list[str], list[dict[str, NDArray[np.int64]]]]:
