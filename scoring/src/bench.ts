@@ -4,7 +4,8 @@
 // a batch mixes lengths as a feed does; held out because the cascade's speed depends on how sure
 // its first stage is, and a model is surer of the texts it was trained on.
 // Writes this CPU's run into scoring/models/bench.json, keeping the runs of other CPUs (the figures
-// depend on the instruction set more than on anything else), for `npm run eval`'s model cards.
+// depend on the instruction set more than on anything else) and this CPU's earlier figures at the
+// consumer's batch (bench-record.ts), for `npm run eval`'s model cards.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
+import { BenchFile, recordRun, type BenchRun } from './bench-record.ts';
 import { cpuInfo, hasInt8DotProduct, hasInt8Matrix } from './cpu.ts';
 import { loadFrozenSplit } from './frozen-split.ts';
 import { meanLayersRun, type TransformerManifest } from './model-manifest.ts';
@@ -22,13 +24,8 @@ import { cleanText } from './text-clean.ts';
 const BATCHES = [1, 8, 32, 128];
 const MAX_TOKENS = 32;
 
-// bench.json: the runs are read back only to keep those of other CPUs, so their inside is left loose.
-const BenchFile = z.object({
-  runs: z.array(z.looseObject({ cpu: z.string(), int8DotProduct: z.boolean(), int8Matrix: z.boolean().optional() })),
-});
-
 /** The runs already in bench.json (none if there is no file), read before minutes of timing, not after. */
-async function previousRuns(path: string): Promise<z.infer<typeof BenchFile>['runs']> {
+async function previousRuns(path: string): Promise<BenchRun[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -207,19 +204,17 @@ async function main(): Promise<void> {
   }
   for (const { model } of benched) await model.close();
   const run = {
-    when: new Date().toISOString().slice(0, 10),
+    // To the minute, UTC: a VM's speed moves between runs of one day, and the card lists them all.
+    when: `${new Date().toISOString().slice(0, 16)}Z`,
     cpu: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores shared with other work`,
     int8DotProduct: hasInt8DotProduct() ?? false,
     int8Matrix: hasInt8Matrix() ?? false,
     texts: `${texts.length} held-out tfns headlines of ≤ ${MAX_TOKENS} tokens, mean ${meanTokens.toFixed(1)} tokens with [CLS]/[SEP]`,
     models: results,
   };
-  // One run per kind of CPU: this one replaces an earlier run on the same kind.
-  // Virtual machines often report one model name ("Intel(R) Xeon(R) Processor") for several generations,
-  // so the kind is the name and the int8 instructions together. A run recorded before int8Matrix counts
-  // as one without AMX: the VNNI Xeon run of 2026-12-02 reached 73 % of the VNNI peak, not beyond it.
-  const sameKind = (r: (typeof previous)[number]) => r.cpu === run.cpu && r.int8DotProduct === run.int8DotProduct && (r.int8Matrix ?? false) === run.int8Matrix;
-  const runs = [run, ...previous.filter((r) => !sameKind(r))];
+  // One run per kind of CPU: this one replaces an earlier run on the same kind, of which its figures at the
+  // consumer's batch are kept (bench-record.ts).
+  const runs = recordRun(previous, run);
   await writeFile(path, `${JSON.stringify({ runs }, null, 2)}\n`);
 }
 
