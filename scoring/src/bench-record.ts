@@ -69,7 +69,12 @@ export function recordRun(previous: readonly BenchRun[], run: BenchRun, keep = K
   return [{ ...run, earlier }, ...previous.filter((r) => !sameKind(r, run))];
 }
 
-/** The rates at the consumer's batch that earlier runs on `run`'s CPU kind measured for this model version, newest first. */
-export function earlierRates(run: BenchRun, version: string): { when: string; itemsPerSecond: number }[] {
-  return (run.earlier ?? []).flatMap((e) => e.models.filter((m) => m.version === version).map((m) => ({ when: e.when, itemsPerSecond: m.itemsPerSecond })));
+/** The earlier runs kept with `run` that measured at `batch`, newest first. */
+export function earlierAt(run: BenchRun, batch = DEFAULT_SCORING_BATCH): EarlierRun[] {
+  return (run.earlier ?? []).filter((e) => e.batch === batch);
+}
+
+/** The rates at `batch` that earlier runs on `run`'s CPU kind measured for this model version, newest first. */
+export function earlierRates(run: BenchRun, version: string, batch = DEFAULT_SCORING_BATCH): { when: string; itemsPerSecond: number }[] {
+  return earlierAt(run, batch).flatMap((e) => e.models.filter((m) => m.version === version).map((m) => ({ when: e.when, itemsPerSecond: m.itemsPerSecond })));
 }

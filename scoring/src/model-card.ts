@@ -2,8 +2,7 @@
 // recomputed, the manifest, the training report and the last `npm run bench`.
 
 import { meanLayersRun, type CascadeManifest, type CryptoMetrics, type DataSource, type ModelManifest, type SplitMetrics, type TransformerManifest } from './model-manifest.ts';
-import { z } from 'zod';
-import { EarlierRun } from './bench-record.ts';
+import { BenchRun, earlierAt, earlierRates as recordedRates, type EarlierRun } from './bench-record.ts';
 import { DEFAULT_SCORING_BATCH } from './config.ts';
 import type { Interval } from './eval-metrics.ts';
 
@@ -130,16 +129,17 @@ const rateAt = (rows: BenchRow[]) => rows.find((r) => r.batch === CONSUMER_BATCH
 const speedList = (rows: BenchRow[]) =>
   rows.length === 0 ? 'not measured' : rows.map((r) => `batch ${r.batch}: ${r.itemsPerSecond}`).join(', ') + ' items/s';
 
-/** What the run's CPU kind measured before it (bench-record.ts), newest first; none for runs recorded without. */
+/** What the run's CPU kind measured before it at the consumer's batch (bench-record.ts), newest first; none for runs recorded without. */
 function earlierRuns(run: Record<string, unknown>): EarlierRun[] {
-  const parsed = z.array(EarlierRun).safeParse(run.earlier ?? []);
-  return parsed.success ? parsed.data.filter((e) => e.batch === CONSUMER_BATCH) : [];
+  const parsed = BenchRun.safeParse(run);
+  return parsed.success ? earlierAt(parsed.data, CONSUMER_BATCH) : [];
 }
 
 /** The rates at the consumer's batch that earlier runs on the run's CPU kind measured for the version of `model` in the run. */
 function earlierRates(run: Record<string, unknown>, model: ModelName): number[] {
   const version = rowsOf(run, model)[0]?.version;
-  return earlierRuns(run).flatMap((e) => e.models.filter((m) => m.version === version && model(m.name, m.version)).map((m) => m.itemsPerSecond));
+  const parsed = BenchRun.safeParse(run);
+  return version && parsed.success ? recordedRates(parsed.data, version, CONSUMER_BATCH).map((r) => r.itemsPerSecond) : [];
 }
 
 /**
