@@ -1,7 +1,7 @@
 // scoring/models/bench.json: the newest `npm run bench` per kind of CPU, and what is kept of the runs it replaced.
 //
 // Why keep anything of a replaced run: on a shared VM the same models have run at 351, 440 and 495 items/s at the
-// consumer's batch on three afternoons of one day. A card that shows only the newest run would state a target met
+// consumer's batch in three runs on one day. A card that shows only the newest run would state a target met
 // or missed by the draw of the afternoon; with the earlier figures beside it, a reader sees the spread. Only the
 // consumer's batch is kept of them (the full table of every batch stays with the newest run).
 

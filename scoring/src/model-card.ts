@@ -223,8 +223,9 @@ function benchSection(bench: unknown): string {
   if (runs.length === 0) return 'No benchmark recorded yet: run `npm run bench -w @barometer/scoring`.';
   const lines = [
     'Measured by `npm run bench -w @barometer/scoring` (onnxruntime-node, one intra-op thread, tokenization and',
-    "cleanText included), once per kind of CPU: the int8 kernels' speed depends on the instruction set more than on",
-    'anything else. A model missing from a CPU\'s table was not shipped yet when that CPU was benched. A shared VM\'s',
+    "cleanText included), per kind of CPU: the int8 kernels' speed depends on the instruction set more than on",
+    'anything else. Each table is the newest run on its kind; the earlier runs\' figures at the consumer\'s batch follow it.',
+    'A model missing from a CPU\'s table was not shipped yet when that CPU was benched. A shared VM\'s',
     'speed drifts by up to 2× within an hour; each round visits every model, so the ratio to the default in the same',
     'rounds is the steadier figure.',
   ];
