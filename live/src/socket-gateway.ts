@@ -42,6 +42,10 @@ interface Room {
   /** The first load; a snapshot waits for it. */
   ready: Promise<void>;
   failed: boolean;
+  /** When this room last emitted a tick (ms), and the newest tick held back until an interval has passed since. */
+  lastEmit: number;
+  held: SentimentTick | null;
+  heldTimer: NodeJS.Timeout | undefined;
 }
 
 const OVERALL = 'overall';
@@ -82,7 +86,7 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
 
   function openRoom(asset: string | null): Room {
     const feed = createRoomFeed({ clickhouse: deps.clickhouse, asset, now });
-    const room: Room = { feed, members: 0, dirty: false, lastReload: Date.now(), ready: Promise.resolve(), failed: false };
+    const room: Room = { feed, members: 0, dirty: false, lastReload: Date.now(), ready: Promise.resolve(), failed: false, lastEmit: 0, held: null, heldTimer: undefined };
     load(room);
     rooms.set(asset, room);
     return room;
@@ -102,7 +106,10 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
     if (!room) return;
     room.members--;
     // The last client left: stop querying for this asset.
-    if (room.members <= 0) rooms.delete(asset);
+    if (room.members <= 0) {
+      clearTimeout(room.heldTimer);
+      rooms.delete(asset);
+    }
   }
 
   function emitTick(tick: SentimentTick): void {
@@ -112,6 +119,30 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
     metrics.tickFanoutSeconds.observe(Number(process.hrtime.bigint() - start) / 1e9);
     metrics.ticks.inc();
     metrics.tickDeliveries.inc(io.sockets.adapter.rooms.get(name)?.size ?? 0);
+  }
+
+  /**
+   * Emits a room's tick at least an interval after its previous one. A pass's tick goes out when its query returns,
+   * so a slow query followed by a fast one would put two ticks closer than the interval; such a tick is held until the
+   * interval is up, and a newer one replaces it meanwhile (clients want the latest figure, not every one).
+   */
+  function deliver(room: Room, tick: SentimentTick): void {
+    const wait = room.lastEmit + tickIntervalMs - Date.now();
+    if (wait <= 0) {
+      room.lastEmit = Date.now();
+      emitTick(tick);
+      return;
+    }
+    room.held = tick;
+    room.heldTimer ??= setTimeout(() => {
+      const held = room.held;
+      room.held = null;
+      room.heldTimer = undefined;
+      if (held && rooms.get(room.feed.asset) === room) {
+        room.lastEmit = Date.now();
+        emitTick(held);
+      }
+    }, wait);
   }
 
   /** One pass of the loop: each room with news refreshes once, each room due reloads; at most one tick per room. */
@@ -125,7 +156,7 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
         if (reload) room.lastReload = t;
         try {
           const tick = reload ? await room.feed.reload() : await room.feed.refresh();
-          if (tick && rooms.get(room.feed.asset) === room) emitTick(tick);
+          if (tick && rooms.get(room.feed.asset) === room) deliver(room, tick);
         } catch (err) {
           // The next pass retries: the room stays marked.
           room.dirty = true;
@@ -235,6 +266,8 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
     async stop() {
       clearInterval(timer);
       await running;
+      // Held ticks are dropped: the clients are about to be disconnected.
+      for (const room of rooms.values()) clearTimeout(room.heldTimer);
     },
     publish(item) {
       if (recentIds.has(item.id)) return false;
