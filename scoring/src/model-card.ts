@@ -150,19 +150,21 @@ function earlierRates(run: Record<string, unknown>, model: ModelName): number[] 
 function speedTarget(bench: unknown, model: ModelName): { result: string; met: string; anywhere: boolean } {
   const runs = benchRuns(bench).filter((r) => rowsOf(r, model).length > 0);
   if (runs.length === 0) return { result: 'not measured', met: 'not measured', anywhere: false };
-  const rate = (r: Record<string, unknown>) => rateAt(rowsOf(r, model)) ?? 0;
-  const before = (r: Record<string, unknown>) => {
-    const rates = earlierRates(r, model);
-    return rates.length === 0 ? '' : `; earlier runs of this version there at batch ${CONSUMER_BATCH}, newest first: ${rates.join(', ')}`;
-  };
-  const tally = (r: Record<string, unknown>) => {
-    const rates = [rate(r), ...earlierRates(r, model)];
+  // Each run's rate at the consumer's batch and the same version's earlier rates there, read once.
+  const measured = runs.map((r) => {
+    const rows = rowsOf(r, model);
+    return { cpu: cpuOf(r), rows, rate: rateAt(rows) ?? 0, earlier: earlierRates(r, model) };
+  });
+  const before = (earlier: number[]) =>
+    earlier.length === 0 ? '' : `; earlier runs of this version there at batch ${CONSUMER_BATCH}, newest first: ${earlier.join(', ')}`;
+  const tally = (rate: number, earlier: number[]) => {
+    const rates = [rate, ...earlier];
     return rates.length === 1 ? '' : ` in the newest run (${rates.filter((x) => x >= 450).length} of the ${rates.length} recorded runs of this version there reach 450)`;
   };
   return {
-    result: runs.map((r) => `${cpuOf(r)}: ${speedList(rowsOf(r, model))}${before(r)}`).join('<br>'),
-    met: runs.map((r) => (rate(r) >= 450 ? `yes on ${cpuOf(r)}` : `no on ${cpuOf(r)}, ${(100 * (1 - rate(r) / 450)).toFixed(0)}% short`) + tally(r)).join('<br>'),
-    anywhere: runs.some((r) => rate(r) >= 450),
+    result: measured.map((m) => `${m.cpu}: ${speedList(m.rows)}${before(m.earlier)}`).join('<br>'),
+    met: measured.map((m) => (m.rate >= 450 ? `yes on ${m.cpu}` : `no on ${m.cpu}, ${(100 * (1 - m.rate / 450)).toFixed(0)}% short`) + tally(m.rate, m.earlier)).join('<br>'),
+    anywhere: measured.some((m) => m.rate >= 450),
   };
 }
 
