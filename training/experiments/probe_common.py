@@ -24,15 +24,21 @@ COST_GATE, COST_LAYER, COST_MPNET = 0.124, 0.389, 12.9 * 0.5
 
 
 def cascade_on(
-    y: NDArray[np.int64], gate: NDArray[np.float64], served: NDArray[np.float64], layers: NDArray[np.int64], mpnet: NDArray[np.float64], layer_speed: float = 1.0
+    y: NDArray[np.int64],
+    gate: NDArray[np.float64],
+    served: NDArray[np.float64],
+    layers: NDArray[np.int64],
+    mpnet: NDArray[np.float64],
+    layer_speed: float = 1.0,
+    gate_at: float = GATE,
 ) -> tuple[float, float]:
-    """The cascade composed from its stages' probabilities on one split: the gate answers at GATE, e5 (served,
+    """The cascade composed from its stages' probabilities on one split: the gate answers at gate_at, e5 (served,
     having run `layers` layers per text) the rest, except the 5 % of all texts e5 is least sure of, which go
     to mpnet. Returns its macro-F1 and the estimated ms per text (layer_speed: how many times faster this e5
     runs a layer than the shipped one)."""
     from sklearn.metrics import f1_score
 
-    rest = gate.max(1) < GATE
+    rest = gate.max(1) < gate_at
     pred = np.where(rest, served.argmax(1), gate.argmax(1))
     k = int(round(0.05 * len(y)))
     idx = np.where(rest)[0]
