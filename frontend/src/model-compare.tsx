@@ -41,7 +41,7 @@ export function ModelCompare({ asset, live }: ModelCompareProps) {
   return (
     <div data-testid="model-compare" data-state="ready">
       <label htmlFor={selectId}>Index under model version</label>{' '}
-      <select id={selectId} value={chosen} onChange={(e) => setChosen(e.target.value)} data-testid="model-select">
+      <select id={selectId} className="model-select" value={chosen} onChange={(e) => setChosen(e.target.value)} data-testid="model-select">
         <option value="">choose…</option>
         {list.map((v) => (
           <option key={`${v.model_version}:${v.shadow}`} value={v.model_version}>
