@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { DEFAULT_SCORING_BATCH } from './config.ts';
 
-/** A replaced run, reduced to each model's rate at the consumer's batch and its ratio to the default in the same rounds. */
+/** A replaced run, reduced to each model's rate at the consumer's batch and its ratio to MiniLM in the same rounds
+ *  (`ratioToDefault`: named when MiniLM was the served default; the stored runs keep the name). */
 export const EarlierRun = z.object({
   when: z.string(),
   batch: z.number().int().positive(),

