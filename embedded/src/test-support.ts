@@ -79,8 +79,9 @@ export async function startTestStack(feedUrl: string, staticDir?: string, extra:
     kafkaBrokers: brokers && brokers.length > 0 ? brokers : undefined,
     localKafkaPort: 0,
     clickhouse: { kind: 'embedded', dataDir },
-    // The tests poll explicitly; the loop's own timer never fires during a test (the first read waits
-    // up to 15 s, then an hour). The feed server is on loopback, which the SSRF guard must be told to allow.
+    // The tests poll explicitly. The loop's own timer also reads each feed once within 15 s of start (then an
+    // hour later); a read publishes only headlines not published yet, so the tests wait for the items they
+    // serve, never for a poll's count. The feed server is on loopback, which the SSRF guard must be told to allow.
     ingest: loadIngestConfig({
       BAROMETER_FEEDS: feedUrl,
       BAROMETER_POLL_INTERVAL_S: '3600',
