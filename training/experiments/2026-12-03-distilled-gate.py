@@ -37,7 +37,7 @@ from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from probe_common import GATE, cascade_on, patched_exits  # noqa: E402
+from probe_common import GATE, cascade_on, padded, patched_exits  # noqa: E402
 from train_linear import FEATURE_CONFIGS, SEED, build_pipeline, read_tfns, served_split, sparse_proba  # noqa: E402
 from transfer_text import augment  # noqa: E402
 
@@ -67,17 +67,9 @@ def proba(session: ort.InferenceSession, tok: Tokenizer, batch_texts: list[str],
     order = np.argsort([len(e.ids) for e in encs], kind="stable")
     out = np.zeros((len(batch_texts), 3))
     for k in range(0, len(order), batch):
-        rows = [encs[i].ids for i in order[k : k + batch]]
-        ids = np.zeros((len(rows), max(map(len, rows))), np.int64)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = r
-        (p,) = session.run(["probabilities"], {"input_ids": ids, "attention_mask": mask_of(rows, ids.shape[1])})
+        (p,) = session.run(["probabilities"], padded([encs[i].ids for i in order[k : k + batch]]))
         out[order[k : k + batch]] = p
     return out
-
-
-def mask_of(rows: list[list[int]], width: int) -> np.ndarray:
-    return np.array([[1] * len(r) + [0] * (width - len(r)) for r in rows], np.int64)
 
 
 if CACHE.exists():

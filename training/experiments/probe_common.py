@@ -53,15 +53,16 @@ def gate_passed_runs(probs: dict[str, Any], tok: Any, run_rows: int = 16) -> tup
     rows sorted by length and cut into runs of run_rows, each padded to its longest: as planRuns would."""
     texts = [clean_text(t) for sp in ("validation", "test") for t, g in zip(probs[f"texts.{sp}"], probs[f"gate.{sp}"]) if max(g) < GATE]
     rows = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
-    feeds = []
-    for k in range(0, len(rows), run_rows):
-        run = rows[k : k + run_rows]
-        ids = np.zeros((len(run), max(map(len, run))), np.int64)
-        for i, r in enumerate(run):
-            ids[i, : len(r)] = r
-        mask = np.array([[1] * len(r) + [0] * (ids.shape[1] - len(r)) for r in run], np.int64)
-        feeds.append({"input_ids": ids, "attention_mask": mask})
-    return texts, feeds
+    return texts, [padded(rows[k : k + run_rows]) for k in range(0, len(rows), run_rows)]
+
+
+def padded(run: list[list[int]]) -> dict[str, NDArray[np.int64]]:
+    """One session run's feed: the token rows right-padded with 0 to the longest, and the mask of the real tokens."""
+    ids = np.zeros((len(run), max(map(len, run))), np.int64)
+    for i, r in enumerate(run):
+        ids[i, : len(r)] = r
+    mask = np.array([[1] * len(r) + [0] * (ids.shape[1] - len(r)) for r in run], np.int64)
+    return {"input_ids": ids, "attention_mask": mask}
 
 
 def patched_exits(base: onnx.ModelProto, t3: float, t5: float, threads: int = 2) -> ort.InferenceSession:
