@@ -129,6 +129,11 @@ export function createSocketGateway(deps: SocketGatewayDeps): SocketGateway {
   function deliver(room: Room, tick: SentimentTick): void {
     const wait = room.lastEmit + tickIntervalMs - Date.now();
     if (wait <= 0) {
+      // A held tick whose timer the event loop has not run yet is older than this one: drop it, or it would
+      // follow this one out of order and within the interval.
+      clearTimeout(room.heldTimer);
+      room.held = null;
+      room.heldTimer = undefined;
       room.lastEmit = Date.now();
       emitTick(tick);
       return;
