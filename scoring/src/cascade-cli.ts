@@ -114,40 +114,32 @@ async function scored(model: SentimentModel, sets: string[][]): Promise<Proba[]>
   return out;
 }
 
-async function main(): Promise<void> {
-  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-  const { values } = parseArgs({
-    options: {
-      'data-dir': { type: 'string', default: join(repoRoot, '..', 'shared', 'data') },
-      share: { type: 'string' },
-      'max-share': { type: 'string' },
-      gate: { type: 'string' },
-      version: { type: 'string' },
-      // mpnet served by its exit after layer 6 alone: as accurate here, at half its layers (2026-12-03-gate-band.md).
-      stage: { type: 'string', multiple: true, default: [gateModelDir, e5ModelDir, `${accurateModelDir}@6`] },
-      out: { type: 'string', default: cascadeModelDir },
-    },
-  });
-  const rate = (flag: string, text: string | undefined) => {
-    if (text === undefined) return undefined;
-    const x = Number(text);
-    if (!(x >= 0 && x <= 1)) throw new Error(`--${flag} must be between 0 and 1, got ${text}`);
-    return x;
-  };
-  const given = rate('share', values.share);
-  const maxShare = rate('max-share', values['max-share']);
-  const givenGate = rate('gate', values.gate);
+export interface BuildCascadeOptions {
+  /** shared/data: the frozen tfns split and the Surge held-out half. */
+  dataDir: string;
+  /** Two or three stages, first to last. Each directory becomes the stage's `model`, so the stages must be
+   *  siblings of the directory the manifest is written to (the loader finds them there). */
+  stages: readonly { dir: string; answerAt?: number | undefined }[];
+  share?: number | undefined;
+  maxShare?: number | undefined;
+  /** The gate's threshold (three stages); unset: the most accurate of GATES on validation. */
+  gate?: number | undefined;
+  version?: string | undefined;
+}
+
+/** Scores every stage on validation, test and the Surge held-out half, chooses the thresholds on validation
+ *  (see the header) and returns the manifest with its figures. Writes nothing. */
+export async function buildCascade(o: BuildCascadeOptions): Promise<CascadeManifest> {
+  const { share: given, maxShare, gate: givenGate } = o;
   if (given !== undefined && maxShare !== undefined) throw new Error('give --share or --max-share, not both');
-  const dirs = values.stage;
-  if (dirs.length !== 2 && dirs.length !== 3) throw new Error(`a cascade has two or three stages (--stage DIR each), got ${dirs.length}`);
-  if (givenGate !== undefined && dirs.length !== 3) throw new Error('--gate sets the first of three stages');
-  const split = await loadFrozenSplit(values['data-dir']);
-  const surge = await loadSurgeHeldOut(values['data-dir']);
+  if (o.stages.length !== 2 && o.stages.length !== 3) throw new Error(`a cascade has two or three stages (--stage DIR each), got ${o.stages.length}`);
+  if (givenGate !== undefined && o.stages.length !== 3) throw new Error('--gate sets the first of three stages');
+  const split = await loadFrozenSplit(o.dataDir);
+  const surge = await loadSurgeHeldOut(o.dataDir);
   const sets = [split.validation.texts, split.test.texts, surge.texts];
 
-  const stages: { dir: string; answerAt?: number; model: SentimentModel; proba: Proba[] }[] = [];
-  for (const spec of dirs) {
-    const { dir, answerAt } = stageSpec(spec);
+  const stages: { dir: string; answerAt?: number | undefined; model: SentimentModel; proba: Proba[] }[] = [];
+  for (const { dir, answerAt } of o.stages) {
     const model = await loadSentimentModel(dir, { answerAt });
     try {
       stages.push({ dir, answerAt, model, proba: await scored(model, sets) });
@@ -216,12 +208,12 @@ async function main(): Promise<void> {
   const data = new Map<string, DataSource>();
   for (const s of stages) for (const d of s.model.manifest.data) if (!data.has(d.name)) data.set(d.name, d);
   const date = new Date().toISOString().slice(0, 10);
-  const short = (s: { dir: string; answerAt?: number }) => `${basename(s.dir).split('-')[0]!}${s.answerAt === undefined ? '' : `x${s.answerAt}`}`;
-  const manifest = CascadeManifest.parse({
+  const short = (s: { dir: string; answerAt?: number | undefined }) => `${basename(s.dir).split('-')[0]!}${s.answerAt === undefined ? '' : `x${s.answerAt}`}`;
+  return CascadeManifest.parse({
     name: 'barometer-sentiment-cascade',
     // A rebuilt cascade must not reuse an earlier one's version: rows are told apart by it. --version
     // names a second build of the same day.
-    version: values.version ?? `cascade-${stages.map(short).join('-')}-${date.replaceAll('-', '.')}`,
+    version: o.version ?? `cascade-${stages.map(short).join('-')}-${date.replaceAll('-', '.')}`,
     kind: 'cascade',
     labels: stages[0]!.model.manifest.labels,
     preprocess: stages[0]!.model.manifest.preprocess,
@@ -251,9 +243,42 @@ async function main(): Promise<void> {
     ece: { validation: expectedCalibrationError(split.validation.truth, final.val), test: expectedCalibrationError(split.test.truth, final.test) },
     data: [...data.values()],
   });
+}
+
+async function main(): Promise<void> {
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string', default: join(repoRoot, '..', 'shared', 'data') },
+      share: { type: 'string' },
+      'max-share': { type: 'string' },
+      gate: { type: 'string' },
+      version: { type: 'string' },
+      // mpnet served by its exit after layer 6 alone: as accurate here, at half its layers (2026-12-03-gate-band.md).
+      stage: { type: 'string', multiple: true, default: [gateModelDir, e5ModelDir, `${accurateModelDir}@6`] },
+      out: { type: 'string', default: cascadeModelDir },
+    },
+  });
+  const rate = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const x = Number(text);
+    if (!(x >= 0 && x <= 1)) throw new Error(`--${flag} must be between 0 and 1, got ${text}`);
+    return x;
+  };
+  const manifest = await buildCascade({
+    dataDir: values['data-dir'],
+    stages: values.stage.map(stageSpec),
+    share: rate('share', values.share),
+    maxShare: rate('max-share', values['max-share']),
+    gate: rate('gate', values.gate),
+    version: values.version,
+  });
   await mkdir(values.out, { recursive: true });
   await writeFile(join(values.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify({ thresholds, gates, curve: manifest.selection.curve, test: manifest.metrics.test.macroF1, validation: manifest.metrics.validation?.macroF1 }, null, 1)}\n`);
+  const thresholds = manifest.stages.flatMap((s) => (s.deferBelow === undefined ? [] : [s.deferBelow]));
+  process.stdout.write(
+    `${JSON.stringify({ thresholds, gates: manifest.selection.gates, curve: manifest.selection.curve, test: manifest.metrics.test.macroF1, validation: manifest.metrics.validation?.macroF1 }, null, 1)}\n`,
+  );
   process.stderr.write(`wrote ${join(values.out, 'manifest.json')}\n`);
 }
 

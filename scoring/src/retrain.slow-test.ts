@@ -1,18 +1,20 @@
 // Real retraining on a small subset (the linear trainer, ~10-25 s a run): a deliberately worse
 // candidate is refused by the gate and leaves live.json alone; a better one is promoted and moves it.
+// Then the cascade: its gate retrained with collected labels (~1.5 min a run), promoted, served, retrained again.
 // Needs training/.venv (training/README.md), so it runs as `npm run test:train -w @barometer/scoring`,
 // not in the default test command (CI has python3 but not scikit-learn / skl2onnx).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, loadFrozenSplit } from './frozen-split.ts';
 import { livePointerPath, readLivePointer, writeLivePointer } from './live-pointer.ts';
 import { Decision, retrain } from './retrain.ts';
-import { linearModelDir } from './sentiment-model.ts';
+import { CascadeManifest } from './model-manifest.ts';
+import { cascadeModelDir, labelOf, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 
 const python = fileURLToPath(new URL('../../training/.venv/bin/python', import.meta.url));
 const at = '2026-11-23T10:00:00.000Z';
@@ -69,5 +71,54 @@ describe('retraining (npm run train)', { skip: existsSync(python) ? false : 'tra
     assert.equal(shadow.action, 'shadowed', shadow.gate.reasons.join('; '));
     const after = await readLivePointer(livePointerPath(modelsDir));
     assert.deepEqual([after?.version, after?.shadowModelDir], [better.gate.candidate.version, 'linear-tfidf-retrained-20261123T100200Z']);
+  });
+
+  test('with the cascade live, its gate is retrained with the labels, the thresholds chosen again, and a passing candidate promoted', async () => {
+    const cascadeModels = join(modelsDir, 'cascade');
+    const testHeadline = (await loadFrozenSplit(defaultDataDir)).test.texts[1]!;
+    const labels = [
+      { id: 'e'.repeat(32), text: 'Bitcoin ETF inflows hit a record as BTC tops its high', label: 'positive' as const },
+      { id: 'f'.repeat(32), text: 'Exchange halts withdrawals after a $200 million hack', label: 'negative' as const },
+      { id: '1'.repeat(32), text: testHeadline, label: 'positive' as const },
+    ].map((l) => ({ ...l, annotator: 'tester', labeled_at: at, origin: 'ui' as const }));
+    const common = { modelsDir: cascadeModels, defaultLiveDir: cascadeModelDir, dataDir: defaultDataDir, labels, kind: 'cascade' as const, tolerance: 0.01, cryptoTolerance: 0.03, mode: 'promote' as const, python, onTrainerOutput: () => {} };
+    const live = CascadeManifest.parse(JSON.parse(await readFile(join(cascadeModelDir, 'manifest.json'), 'utf8')));
+
+    const first = await retrain({ ...common, now: new Date('2026-11-23T11:00:00Z') });
+    // The gate's recipe with two more rows: the same thresholds, figures within the tolerance, so it passes.
+    assert.equal(first.action, 'promoted', first.gate.reasons.join('; '));
+    assert.equal(first.liveDir, cascadeModelDir);
+    const sizes = first.dataSizes as { collectedLabels: { used: number; droppedInHeldOut: number } };
+    assert.deepEqual([sizes.collectedLabels.used, sizes.collectedLabels.droppedInHeldOut], [2, 1]);
+    const candidate = CascadeManifest.parse(JSON.parse(await readFile(join(first.candidateDir, 'manifest.json'), 'utf8')));
+    assert.equal(candidate.version, 'cascade-retrained-20261123T110000Z');
+    assert.deepEqual(
+      candidate.stages.map((s) => s.model),
+      ['linear-gate-retrained-20261123T110000Z', live.stages[1]!.version, live.stages[2]!.version],
+    );
+    assert.deepEqual(
+      candidate.stages.slice(1).map((s) => [s.version, s.answerAt]),
+      live.stages.slice(1).map((s) => [s.version, s.answerAt]),
+    );
+    assert.ok(Math.abs(candidate.metrics.test.macroF1 - live.metrics.test.macroF1) <= 0.01, `${candidate.metrics.test.macroF1}`);
+    assert.equal(first.gate.candidate.macroF1, candidate.metrics.test.macroF1, 'the gate scores the candidate through the serving code as the build did');
+    assert.match(await readFile(join(first.candidateDir, 'MODEL_CARD.md'), 'utf8'), /the Surge training half and 2 collected labels[\s\S]*## Promotion gate[\s\S]*\*\*passed\*\*/);
+    const pointer = await readLivePointer(livePointerPath(cascadeModels));
+    assert.equal(pointer?.version, candidate.version);
+
+    // What the scoring service does with live.json: load the candidate, whose stages sit beside it.
+    const served = await loadSentimentModel(join(cascadeModels, pointer!.modelDir));
+    try {
+      const [up, down] = await served.scoreBatch(['Bitcoin soars to a record high as ETF inflows jump', 'Exchange hacked; customers lose millions']);
+      assert.deepEqual([labelOf(up!), labelOf(down!)], ['positive', 'negative']);
+    } finally {
+      await served.close();
+    }
+
+    // Retrained again, now from the retrained cascade: the kept stages are the ones already beside it.
+    const second = await retrain({ ...common, mode: 'evaluate', now: new Date('2026-11-23T12:00:00Z') });
+    assert.equal(second.liveDir, first.candidateDir);
+    assert.equal(second.action, 'recorded', second.gate.reasons.join('; '));
+    assert.deepEqual((await readdir(cascadeModels)).filter((d) => !d.endsWith('Z') && d !== 'live.json').sort(), [live.stages[1]!.version, live.stages[2]!.version].sort());
   });
 });

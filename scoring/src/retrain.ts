@@ -1,10 +1,12 @@
 // One retraining run: collected labels + the base data → a candidate model directory (trained by
-// training/train_linear.py or train_transformer.py), evaluated on the frozen test split through the
-// serving code, gated against the live model, the decision recorded beside it and, if it passes, the
-// live.json pointer moved to it. `npm run train` (train-cli.ts) is the command; tests call this.
+// training/train_linear.py or train_transformer.py; for a cascade, its gate retrained and its thresholds
+// chosen again), evaluated on the frozen test split through the serving code, gated against the live
+// model, the decision recorded beside it and, if it passes, the live.json pointer moved to it.
+// `npm run train` (train-cli.ts) is the command; tests call this.
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LabeledText } from '@barometer/schemas/api';
@@ -13,7 +15,9 @@ import { applyGate, gateFiguresOf, GateResult } from './model-gate.ts';
 import { cryptoMetrics } from './eval-metrics.ts';
 import { loadFrozenSplit, loadSurgeHeldOut, metricsOn, probabilitiesOf } from './frozen-split.ts';
 import { readLivePointer, writeLivePointer, livePointerPath, resolvePointerDir } from './live-pointer.ts';
-import { loadSentimentModel } from './sentiment-model.ts';
+import { buildCascade } from './cascade-cli.ts';
+import { accurateModelDir, e5ModelDir, loadSentimentModel, readManifest } from './sentiment-model.ts';
+import type { CascadeManifest } from './model-manifest.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,7 +29,7 @@ export interface RetrainOptions {
   /** shared/data: tfns, surge-crypto. */
   dataDir: string;
   labels: readonly LabeledText[];
-  kind: 'linear' | 'transformer';
+  kind: RetrainKind;
   tolerance: number;
   /** The same for negative-vs-positive macro-F1 on the Surge held-out half (a smaller, noisier set). */
   cryptoTolerance: number;
@@ -40,12 +44,16 @@ export interface RetrainOptions {
   onTrainerOutput?: (chunk: Buffer) => void;
 }
 
+/** linear: the TF-IDF model; transformer: MiniLM; cascade: the live cascade's gate, with its thresholds chosen again. */
+export const RetrainKind = z.enum(['linear', 'transformer', 'cascade']);
+export type RetrainKind = z.infer<typeof RetrainKind>;
+
 export const Decision = z.object({
   v: z.literal(1),
   decidedAt: z.string(),
   candidateDir: z.string(),
   liveDir: z.string(),
-  kind: z.enum(['linear', 'transformer']),
+  kind: RetrainKind,
   mode: z.enum(['promote', 'shadow', 'evaluate']),
   gate: GateResult,
   /** What happened to live.json. */
@@ -103,30 +111,158 @@ function run(cmd: string, args: string[], onOutput: (chunk: Buffer) => void): Pr
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
+/** The live model's directory: the one live.json names, else the default. */
+export async function liveModelDir(modelsDir: string, defaultLiveDir: string): Promise<string> {
+  const pointerPath = livePointerPath(modelsDir);
+  const pointer = await readLivePointer(pointerPath);
+  return pointer ? resolvePointerDir(pointerPath, pointer.modelDir) : defaultLiveDir;
+}
+
+/** What `npm run train` retrains when no --kind is given: a live cascade's gate, else the linear model
+ *  (MiniLM takes ~36 min, so it is never the scheduled default). */
+export async function defaultKindFor(liveDir: string): Promise<RetrainKind> {
+  return (await readManifest(join(liveDir, 'manifest.json'))).kind === 'cascade' ? 'cascade' : 'linear';
+}
+
+interface StageDir {
+  dir: string;
+  answerAt?: number | undefined;
+}
+
+/**
+ * The stages a retrained cascade keeps: every stage of the live cascade after its linear gate (which is
+ * the one retrained), or the shipped e5 and mpnet's exit after layer 6 when the live model is not a cascade.
+ */
+export async function keptStagesOf(liveDir: string): Promise<StageDir[]> {
+  const live = await readManifest(join(liveDir, 'manifest.json'));
+  if (live.kind !== 'cascade') return [{ dir: e5ModelDir }, { dir: accurateModelDir, answerAt: 6 }];
+  const [first, ...rest] = live.stages;
+  const firstKind = (await readManifest(join(liveDir, '..', first!.model, 'manifest.json'))).kind;
+  if (firstKind !== 'linear' || rest.length !== 2) {
+    throw new Error(`${liveDir}: retraining a cascade retrains its linear gate, the first of three stages; this one's stages are ${live.stages.map((st) => st.model).join(', ')} (first: ${firstKind})`);
+  }
+  return rest.map((st) => ({ dir: join(liveDir, '..', st.model), answerAt: st.answerAt }));
+}
+
+/**
+ * A cascade finds its stages beside it (the manifest names sibling directories, never paths), so a kept
+ * stage that lives elsewhere (the shipped ones, in the repository) is placed in the models directory
+ * under its version: files hard-linked where the file system allows, else copied; once per version.
+ */
+export async function placeStage(modelsDir: string, dir: string): Promise<string> {
+  if (resolve(dirname(dir)) === resolve(modelsDir)) return dir;
+  const { version } = await readManifest(join(dir, 'manifest.json'));
+  if (!/^[\w.-]+$/.test(version)) throw new Error(`${dir}: version ${JSON.stringify(version)} cannot name a directory`);
+  const target = join(modelsDir, version);
+  if (existsSync(join(target, 'manifest.json'))) {
+    const placed = (await readManifest(join(target, 'manifest.json'))).version;
+    if (placed !== version) throw new Error(`${target} holds ${placed}, not ${version}`);
+    return target;
+  }
+  // Written under a temporary name and renamed, so a run stopped halfway leaves no half model under the version.
+  const partial = `${target}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const [from, to] = [join(dir, entry.name), join(partial, entry.name)];
+    await link(from, to).catch(() => copyFile(from, to));
+  }
+  await rename(partial, target);
+  return target;
+}
+
+/** What a retrained cascade keeps of the live one: its later stages, and its rule for the last threshold
+ *  (its speed budget, or its fixed share; 5 % of validation, the shipped budget, when the live model is not a cascade). */
+async function cascadePlanOf(liveDir: string): Promise<{ kept: StageDir[]; rule: { maxShare?: number; share?: number } }> {
+  const live = await readManifest(join(liveDir, 'manifest.json'));
+  const kept = await keptStagesOf(liveDir);
+  if (live.kind !== 'cascade') return { kept, rule: { maxShare: 0.05 } };
+  const { maxShare, withinSecondStage, validationShare } = live.selection;
+  return { kept, rule: maxShare !== undefined ? { maxShare } : withinSecondStage === undefined ? { share: validationShare } : {} };
+}
+
+/** The card of a retrained cascade: what was retrained, what was kept, and the figures. */
+function cascadeCard(m: CascadeManifest, o: { gateVersion: string; labels: { used: number; droppedInHeldOut: number }; trainSeconds: number }): string {
+  const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
+  const gates = m.selection.gates as { deferBelow: number; validationAnswered: number; testAnswered: number }[] | undefined;
+  const gateRow = gates?.find((g) => g.deferBelow === m.stages[0]?.deferBelow);
+  const curveRow = m.selection.curve.find((c) => c.deferBelow === m.stages[1]?.deferBelow);
+  return [
+    `# Model card: barometer-sentiment-cascade \`${m.version}\``,
+    '',
+    `Retrained by \`npm run train -- --kind cascade\` (scoring/src/retrain.ts): the live cascade's linear gate trained again`,
+    `on the tfns training split, the Surge training half and ${o.labels.used} collected labels (\`${o.gateVersion}\`, train_linear.py`,
+    `--fixed --no-refit, ${o.trainSeconds.toFixed(0)} s), the later stages kept as they were, and the thresholds chosen again on`,
+    'validation by the rule of `npm run cascade` (scoring/src/cascade-cli.ts). Test figures were computed after the choice.',
+    ...(o.labels.droppedInHeldOut ? [`${o.labels.droppedInHeldOut} collected labels were left out: their text is in the frozen validation or test split.`] : []),
+    '',
+    '| stage | model | passes a text on when its top probability is below |',
+    '|---|---|---|',
+    ...m.stages.map((st, k) => `| ${k + 1} | \`${st.version}\`${st.answerAt === undefined ? '' : `, its exit after layer ${st.answerAt}`} | ${st.deferBelow ?? '—'} |`),
+    '',
+    `The gate answers ${pct(gateRow?.validationAnswered)} of validation (${pct(gateRow?.testAnswered)} of test); the last stage takes ${pct(curveRow?.validationDeferred)} (${pct(curveRow?.testDeferred)}).`,
+    '',
+    '| figure | validation | test |',
+    '|---|---|---|',
+    `| macro-F1 | ${m.metrics.validation?.macroF1.toFixed(4) ?? ''} | ${m.metrics.test.macroF1.toFixed(4)} |`,
+    `| accuracy | ${m.metrics.validation?.accuracy.toFixed(4) ?? ''} | ${m.metrics.test.accuracy.toFixed(4)} |`,
+    ...(m.ece ? [`| expected calibration error | ${m.ece.validation.toFixed(4)} | ${m.ece.test.toFixed(4)} |`] : []),
+    '',
+    ...(m.metrics.crypto ? [`Surge held-out half (negative vs positive): macro-F1 ${m.metrics.crypto.binaryMacroF1.toFixed(4)}, neutral predicted for ${pct(m.metrics.crypto.predictedNeutralShare)}.`, ''] : []),
+    'Data and licences: those of its stages (their `MODEL_CARD.md`); collected labels are your own.',
+    '',
+  ].join('\n');
+}
+
 export async function retrain(o: RetrainOptions): Promise<Decision> {
   const started = performance.now();
   const now = o.now ?? new Date();
-  const version = `${o.kind === 'linear' ? 'linear-tfidf' : 'minilm-l6-int8-static'}-retrained-${stamp(now)}`;
+  const family = { linear: 'linear-tfidf', transformer: 'minilm-l6-int8-static', cascade: 'cascade' }[o.kind];
+  const version = `${family}-retrained-${stamp(now)}`;
   const candidateDir = join(o.modelsDir, version);
+  // A cascade keeps the live cascade's later stages and its rule for the last threshold, read before
+  // training so that a cascade this cannot retrain fails at once.
+  const cascade = o.kind === 'cascade' ? await cascadePlanOf(await liveModelDir(o.modelsDir, o.defaultLiveDir)) : undefined;
   await mkdir(candidateDir, { recursive: true });
 
   const { rows, conflicting } = labelsForTraining(o.labels);
   const labelsPath = join(candidateDir, 'collected-labels.csv');
   await writeFile(labelsPath, ['text,label', ...rows.map((r) => `${csvField(r.text)},${r.label}`)].join('\n') + '\n');
 
-  const reportPath = join(candidateDir, 'training-report.json');
+  // A cascade's candidate is its manifest; the retrained gate is a model directory of its own beside it.
+  const trainedDir = o.kind === 'cascade' ? join(o.modelsDir, `linear-gate-retrained-${stamp(now)}`) : candidateDir;
+  const trainedVersion = basename(trainedDir);
+  await mkdir(trainedDir, { recursive: true });
+  const reportPath = join(trainedDir, 'training-report.json');
   const python = o.python ?? join(repoRoot, 'training', '.venv', 'bin', 'python');
+  const linearArgs = ['training/train_linear.py', '--data-dir', o.dataDir, '--model-dir', trainedDir, '--version', trainedVersion, '--no-fixture', '--extra-labels', labelsPath, '--report', reportPath];
   const args =
-    o.kind === 'linear'
-      ? ['training/train_linear.py', '--data-dir', o.dataDir, '--model-dir', candidateDir, '--version', version, '--no-fixture', '--extra-labels', labelsPath, '--report', reportPath]
-      : // ~36 min on two cores (training/README.md); its work dir is the candidate's own, not the shared cache.
-        ['training/train_transformer.py', '--data-dir', o.dataDir, '--model-dir', candidateDir, '--work-dir', join(candidateDir, '.work'), '--version', version, '--no-fixture', '--extra-labels', labelsPath];
+    o.kind === 'transformer'
+      ? // ~36 min on two cores (training/README.md); its work dir is the candidate's own, not the shared cache.
+        ['training/train_transformer.py', '--data-dir', o.dataDir, '--model-dir', candidateDir, '--work-dir', join(candidateDir, '.work'), '--version', version, '--no-fixture', '--extra-labels', labelsPath]
+      : o.kind === 'cascade'
+        ? // The gate's own recipe (training/README.md): the fallback's features, fit on the training split only,
+          // so that validation is text it never saw when its threshold is chosen.
+          [...linearArgs, '--fixed', '--no-refit']
+        : linearArgs;
   // --fixed is train_linear.py's (the shipped features and C); the transformer has no grid.
   if (o.fixed && o.kind === 'linear') args.push('--fixed');
-  if (o.trainLimit !== undefined) args.push(o.kind === 'linear' ? '--train-limit' : '--limit', String(o.trainLimit));
+  if (o.trainLimit !== undefined) args.push(o.kind === 'transformer' ? '--limit' : '--train-limit', String(o.trainLimit));
   const trainStarted = performance.now();
   await run(python, args, o.onTrainerOutput ?? ((c) => process.stderr.write(c)));
   const trainSeconds = (performance.now() - trainStarted) / 1000;
+
+  if (cascade) {
+    const stages: StageDir[] = [{ dir: trainedDir }];
+    for (const st of cascade.kept) stages.push({ dir: await placeStage(o.modelsDir, st.dir), answerAt: st.answerAt });
+    const manifest = await buildCascade({ dataDir: o.dataDir, stages, ...cascade.rule, version });
+    await writeFile(join(candidateDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const used = z
+      .object({ dataSizes: z.object({ collectedLabels: z.object({ used: z.number(), droppedInHeldOut: z.number() }) }) })
+      .safeParse(JSON.parse(await readFile(reportPath, 'utf8'))).data?.dataSizes.collectedLabels;
+    await writeFile(join(candidateDir, 'MODEL_CARD.md'), cascadeCard(manifest, { gateVersion: trainedVersion, labels: used ?? { used: rows.length, droppedInHeldOut: 0 }, trainSeconds }));
+  }
 
   const pointerPath = livePointerPath(o.modelsDir);
   const pointer = await readLivePointer(pointerPath);
@@ -168,7 +304,7 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
     action = 'shadowed';
   }
 
-  // Both trainers write training-report.json with dataSizes beside the model.
+  // Both trainers write training-report.json with dataSizes beside the model (for a cascade, the gate).
   const report: unknown = JSON.parse(await readFile(reportPath, 'utf8'));
   const decision: Decision = {
     v: 1,

@@ -360,7 +360,8 @@ export function padRows(rows: readonly number[][], padTokenId: number): { ids: B
   return { ids, mask, width };
 }
 
-async function readManifest(path: string): Promise<ModelManifest> {
+/** A model directory's manifest.json, validated. */
+export async function readManifest(path: string): Promise<ModelManifest> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));

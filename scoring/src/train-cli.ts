@@ -1,8 +1,9 @@
 // `npm run train`: retrains from the base data plus the labels collected in ClickHouse (or an export),
 // gates the candidate against the live model and records the decision (decision.json beside the
 // candidate, a row in barometer.model_decisions). See training/README.md, "Retraining".
-// Usage: npm run train [-- --kind linear|transformer] [--mode promote|shadow|evaluate] [--labels FILE]
+// Usage: npm run train [-- --kind linear|transformer|cascade] [--mode promote|shadow|evaluate] [--labels FILE]
 //        [--no-clickhouse] [--fixed] [--train-limit N] [--data-dir DIR]
+// Without --kind it retrains the live model's kind: a cascade's gate when a cascade is live, else the linear model.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -15,13 +16,13 @@ import { queryLabeledTexts } from '@barometer/analytics/labeling';
 import { insertModelDecision } from '@barometer/analytics/model-decisions';
 import { loadScoringConfig } from './config.ts';
 import { defaultDataDir } from './frozen-split.ts';
-import { parseLabelExport, retrain } from './retrain.ts';
+import { defaultKindFor, liveModelDir, parseLabelExport, RetrainKind, retrain } from './retrain.ts';
 import { defaultModelDir } from './sentiment-model.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      kind: { type: 'string', default: 'linear' },
+      kind: { type: 'string' },
       mode: { type: 'string', default: 'promote' },
       labels: { type: 'string' },
       'no-clickhouse': { type: 'boolean', default: false },
@@ -31,10 +32,11 @@ async function main(): Promise<number> {
     },
   });
   const config = loadScoringConfig();
-  const log = createLogger({ level: config.LOG_LEVEL, name: 'train' });
-  const kind = z.enum(['linear', 'transformer']).parse(values.kind);
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'train', to: 'stderr' });
   const mode = z.enum(['promote', 'shadow', 'evaluate']).parse(values.mode);
   const modelsDir = resolveUserPath(config.BAROMETER_MODELS_DIR ?? `${config.BAROMETER_DATA_DIR}/models`);
+  const defaultLiveDir = config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir;
+  const kind = values.kind === undefined ? await defaultKindFor(await liveModelDir(modelsDir, defaultLiveDir)) : RetrainKind.parse(values.kind);
   const labelsFile = values.labels ?? config.BAROMETER_LABELS_FILE;
 
   // In embedded mode chDB's data dir belongs to one process: with Barometer running, open fails and
@@ -56,7 +58,7 @@ async function main(): Promise<number> {
 
   const decision = await retrain({
     modelsDir,
-    defaultLiveDir: config.BAROMETER_MODEL_DIR ? resolveUserPath(config.BAROMETER_MODEL_DIR) : defaultModelDir,
+    defaultLiveDir,
     dataDir: values['data-dir'] ? resolveUserPath(values['data-dir']) : defaultDataDir,
     labels,
     kind,
