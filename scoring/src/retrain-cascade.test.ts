@@ -3,6 +3,7 @@
 // thresholds chosen again through buildCascade on the shipped stages reproduce the shipped cascade.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,12 @@ describe('retraining a cascade: stages and thresholds', () => {
     assert.equal(await placeStage(modelsDir, placed), placed, 'a stage already beside the candidate stays where it is');
   });
 
-  test('thresholds chosen again on the shipped stages reproduce the shipped cascade, which loads from beside them', async () => {
+  test('thresholds chosen again on the shipped stages reproduce the shipped cascade, which loads from beside them', async (t) => {
+    // The frozen split names rows of the training data, which sits beside the checkout (../shared/data).
+    if (!existsSync(join(defaultDataDir, 'tfns', 'train.csv'))) {
+      t.skip(`${defaultDataDir} is not beside this checkout`);
+      return;
+    }
     const m = await shipped();
     const stages = [
       { dir: await placeStage(modelsDir, gateModelDir) },

@@ -185,8 +185,7 @@ async function cascadePlanOf(liveDir: string): Promise<{ kept: StageDir[]; rule:
 /** The card of a retrained cascade: what was retrained, what was kept, and the figures. */
 function cascadeCard(m: CascadeManifest, o: { gateVersion: string; labels: { used: number; droppedInHeldOut: number }; trainSeconds: number }): string {
   const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
-  const gates = m.selection.gates as { deferBelow: number; validationAnswered: number; testAnswered: number }[] | undefined;
-  const gateRow = gates?.find((g) => g.deferBelow === m.stages[0]?.deferBelow);
+  const gateRow = m.selection.gates?.find((g) => g.deferBelow === m.stages[0]?.deferBelow);
   const curveRow = m.selection.curve.find((c) => c.deferBelow === m.stages[1]?.deferBelow);
   return [
     `# Model card: barometer-sentiment-cascade \`${m.version}\``,
