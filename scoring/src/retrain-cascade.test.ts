@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCascade } from './cascade-cli.ts';
 import { defaultDataDir } from './frozen-split.ts';
-import { CascadeManifest } from './model-manifest.ts';
-import { defaultKindFor, keptStagesOf, placeStage } from './retrain.ts';
+import { CascadeManifest, TransformerManifest } from './model-manifest.ts';
+import { defaultKindFor, keptStagesOf, placeStage, retrain, transformerRecipe } from './retrain.ts';
 import { accurateModelDir, cascadeModelDir, e5ModelDir, gateModelDir, linearModelDir, loadSentimentModel, minilmModelDir } from './sentiment-model.ts';
 
 const shipped = async () => CascadeManifest.parse(JSON.parse(await readFile(join(cascadeModelDir, 'manifest.json'), 'utf8')));
@@ -44,6 +44,21 @@ describe('retraining a cascade: stages and thresholds', () => {
     await mkdir(join(modelsDir, 'e5-sentiment'));
     await writeFile(join(modelsDir, 'e5-sentiment', 'manifest.json'), await readFile(join(e5ModelDir, 'manifest.json')));
     await assert.rejects(keptStagesOf(noGate), /retrains its linear gate, the first of three stages; this one's stages are e5-sentiment, e5-sentiment, mpnet-sentiment \(first: transformer\)/);
+  });
+
+  test('--deep retrains the middle stage by the recipe its manifest records, and only in a cascade', async () => {
+    const e5 = TransformerManifest.parse(JSON.parse(await readFile(join(e5ModelDir, 'manifest.json'), 'utf8')));
+    // training/README.md's recipe for the shipped e5, exits deepest first.
+    assert.deepEqual(transformerRecipe(e5), {
+      base: 'e5',
+      args: ['--base', 'e5', '--layers', '8', '--pooling', 'mean', '--epochs', '4', '--lr', '0.00005', '--batch', '32', '--max-length', '64', '--seed', '7', '--surge-weight', '1', '--exit', '5:linear', '--exit', '3:mlp'],
+    });
+    assert.throws(() => transformerRecipe({ ...e5, training: { ...e5.training, distillation: { teacher: 'mpnet' } } }), /does not record a recipe npm run train can repeat/);
+    assert.throws(() => transformerRecipe({ ...e5, base: { ...e5.base, name: 'someone/else' } }), /no train_transformer.py base for someone\/else/);
+    await assert.rejects(
+      retrain({ modelsDir, defaultLiveDir: cascadeModelDir, dataDir: defaultDataDir, labels: [], kind: 'linear', deep: true, tolerance: 0.01, cryptoTolerance: 0.03, mode: 'evaluate' }),
+      /--deep retrains a cascade's middle stage: it needs --kind cascade/,
+    );
   });
 
   test('kept stages are placed beside the candidate under their versions, once, sharing the files', async () => {

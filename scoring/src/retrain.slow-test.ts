@@ -1,10 +1,12 @@
 // Real retraining on a small subset (the linear trainer, ~10-25 s a run): a deliberately worse
 // candidate is refused by the gate and leaves live.json alone; a better one is promoted and moves it.
-// Then the cascade: its gate retrained with collected labels (~1.5 min a run), promoted, served, retrained again.
+// Then the cascade: its gate retrained with collected labels (~1.5 min a run), promoted, served, retrained again;
+// and with --deep, its e5 too, where torch is installed.
 // Needs training/.venv (training/README.md), so it runs as `npm run test:train -w @barometer/scoring`,
 // not in the default test command (CI has python3 but not scikit-learn / skl2onnx).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultDataDir, loadFrozenSplit } from './frozen-split.ts';
 import { livePointerPath, readLivePointer, writeLivePointer } from './live-pointer.ts';
 import { Decision, retrain } from './retrain.ts';
-import { CascadeManifest } from './model-manifest.ts';
+import { CascadeManifest, TransformerManifest } from './model-manifest.ts';
 import { cascadeModelDir, labelOf, linearModelDir, loadSentimentModel } from './sentiment-model.ts';
 
 const python = fileURLToPath(new URL('../../training/.venv/bin/python', import.meta.url));
@@ -120,5 +122,34 @@ describe('retraining (npm run train)', { skip: existsSync(python) ? false : 'tra
     assert.equal(second.liveDir, first.candidateDir);
     assert.equal(second.action, 'recorded', second.gate.reasons.join('; '));
     assert.deepEqual((await readdir(cascadeModels)).filter((d) => !d.endsWith('Z') && d !== 'live.json').sort(), [live.stages[1]!.version, live.stages[2]!.version].sort());
+  });
+});
+
+// --deep on a small subset (~6 min): the middle stage, e5, retrained by its recorded recipe on 300 rows, so
+// the candidate is far worse and refused; what is checked is that the whole path runs and is recorded.
+const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, transformers'], { stdio: 'ignore' }).status === 0;
+describe('retraining a cascade with --deep', { skip: hasTorch ? false : 'torch missing in training/.venv (training/requirements-transformer.txt)' }, () => {
+  let modelsDir: string;
+  before(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), 'barometer-retrain-deep-'));
+  });
+  after(async () => {
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  test('the gate and e5 retrained, mpnet kept, the thresholds chosen again, the worse candidate refused', async () => {
+    const decision = await retrain({ modelsDir, defaultLiveDir: cascadeModelDir, dataDir: defaultDataDir, labels: [], kind: 'cascade', deep: true, trainLimit: 300, tolerance: 0.01, cryptoTolerance: 0.03, mode: 'promote', python, onTrainerOutput: () => {}, now: new Date('2026-11-23T13:00:00Z') });
+    const candidate = CascadeManifest.parse(JSON.parse(await readFile(join(decision.candidateDir, 'manifest.json'), 'utf8')));
+    const live = CascadeManifest.parse(JSON.parse(await readFile(join(cascadeModelDir, 'manifest.json'), 'utf8')));
+    assert.deepEqual(
+      candidate.stages.map((s) => s.model),
+      ['linear-gate-retrained-20261123T130000Z', 'e5-retrained-20261123T130000Z', live.stages[2]!.version],
+    );
+    const e5 = TransformerManifest.parse(JSON.parse(await readFile(join(modelsDir, 'e5-retrained-20261123T130000Z', 'manifest.json'), 'utf8')));
+    assert.deepEqual(e5.earlyExits?.map((x) => [x.layer, x.kind]), [[3, 'mlp'], [5, 'linear']]);
+    assert.equal(decision.action, 'refused');
+    assert.equal(decision.gate.candidate.macroF1, candidate.metrics.test.macroF1);
+    assert.match(await readFile(join(decision.candidateDir, 'MODEL_CARD.md'), 'utf8'), /--kind cascade --deep[\s\S]*train_transformer.py --base e5 --layers 8 --pooling mean/);
+    assert.equal(await readLivePointer(livePointerPath(modelsDir)), undefined, 'live.json untouched');
   });
 });

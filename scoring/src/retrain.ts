@@ -17,7 +17,7 @@ import { loadFrozenSplit, loadSurgeHeldOut, metricsOn, probabilitiesOf } from '.
 import { readLivePointer, writeLivePointer, livePointerPath, resolvePointerDir } from './live-pointer.ts';
 import { buildCascade } from './cascade-cli.ts';
 import { accurateModelDir, e5ModelDir, loadSentimentModel, readManifest } from './sentiment-model.ts';
-import type { CascadeManifest } from './model-manifest.ts';
+import type { CascadeManifest, TransformerManifest } from './model-manifest.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,6 +36,8 @@ export interface RetrainOptions {
   /** promote: move live.json on a pass; shadow: point live.json's shadow at it; evaluate: record only. */
   mode: 'promote' | 'shadow' | 'evaluate';
   python?: string;
+  /** With a cascade: also retrain its middle stage (e5) with the labels, by the recipe its manifest records. */
+  deep?: boolean;
   /** Smoke runs: fewer training rows, no grid. */
   trainLimit?: number;
   fixed?: boolean;
@@ -172,6 +174,43 @@ export async function placeStage(modelsDir: string, dir: string): Promise<string
   return target;
 }
 
+// train_transformer.py's --base for each pretrained encoder a manifest names.
+const BASE_FLAGS: Record<string, string> = {
+  'sentence-transformers/all-MiniLM-L6-v2': 'minilm',
+  'sentence-transformers/all-mpnet-base-v2': 'mpnet',
+  'BAAI/bge-small-en-v1.5': 'bge',
+  'intfloat/e5-small-v2': 'e5',
+};
+
+const RecordedTraining = z.object({
+  epochs: z.number().int().positive(),
+  learningRate: z.number().positive(),
+  batch: z.number().int().positive(),
+  maxLength: z.number().int().positive(),
+  pooling: z.enum(['mean', 'cls']),
+  seed: z.number().int(),
+  distillation: z.null().optional(),
+  surgeTraining: z.object({ weight: z.number() }).nullable().optional(),
+});
+
+/** train_transformer.py's arguments that rebuild a transformer stage as its manifest records it (base, depth,
+ *  schedule, pooling, seed, early exits), for retraining it with collected labels. */
+export function transformerRecipe(m: TransformerManifest): { base: string; args: string[] } {
+  const base = BASE_FLAGS[m.base.name];
+  if (!base) throw new Error(`${m.version}: no train_transformer.py base for ${m.base.name}`);
+  const parsed = RecordedTraining.safeParse(m.training);
+  if (!parsed.success) throw new Error(`${m.version}: its manifest does not record a recipe npm run train can repeat (distilled, or from before recipes were recorded): ${z.prettifyError(parsed.error)}`);
+  const t = parsed.data;
+  const args = [
+    ...['--base', base, '--layers', String(m.base.layers), '--pooling', t.pooling, '--epochs', String(t.epochs), '--lr', String(t.learningRate)],
+    ...['--batch', String(t.batch), '--max-length', String(t.maxLength), '--seed', String(t.seed)],
+    ...(t.surgeTraining ? ['--surge-weight', String(t.surgeTraining.weight)] : ['--no-surge']),
+    // Deepest first, as the packaging step fits them.
+    ...[...(m.earlyExits ?? [])].reverse().flatMap((x) => ['--exit', `${x.layer}:${x.kind}`]),
+  ];
+  return { base, args };
+}
+
 /** What a retrained cascade keeps of the live one: its later stages, and its rule for the last threshold
  *  (its speed budget, or its fixed share; 5 % of validation, the shipped budget, when the live model is not a cascade). */
 async function cascadePlanOf(liveDir: string): Promise<{ kept: StageDir[]; rule: { maxShare?: number; share?: number } }> {
@@ -183,17 +222,21 @@ async function cascadePlanOf(liveDir: string): Promise<{ kept: StageDir[]; rule:
 }
 
 /** The card of a retrained cascade: what was retrained, what was kept, and the figures. */
-function cascadeCard(m: CascadeManifest, o: { gateVersion: string; labels: { used: number; droppedInHeldOut: number }; trainSeconds: number }): string {
+function cascadeCard(
+  m: CascadeManifest,
+  o: { gateVersion: string; middle: { version: string; recipe: string[] } | undefined; labels: { used: number; droppedInHeldOut: number }; trainSeconds: number },
+): string {
   const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)} %`);
   const gateRow = m.selection.gates?.find((g) => g.deferBelow === m.stages[0]?.deferBelow);
   const curveRow = m.selection.curve.find((c) => c.deferBelow === m.stages[1]?.deferBelow);
   return [
     `# Model card: barometer-sentiment-cascade \`${m.version}\``,
     '',
-    `Retrained by \`npm run train -- --kind cascade\` (scoring/src/retrain.ts): the live cascade's linear gate trained again`,
+    `Retrained by \`npm run train -- --kind cascade${o.middle ? ' --deep' : ''}\` (scoring/src/retrain.ts): the live cascade's linear gate trained again`,
     `on the tfns training split, the Surge training half and ${o.labels.used} collected labels (\`${o.gateVersion}\`, train_linear.py`,
-    `--fixed --no-refit, ${o.trainSeconds.toFixed(0)} s), the later stages kept as they were, and the thresholds chosen again on`,
-    'validation by the rule of `npm run cascade` (scoring/src/cascade-cli.ts). Test figures were computed after the choice.',
+    `--fixed --no-refit)${o.middle ? `, its middle stage trained again on the same data (\`${o.middle.version}\`, train_transformer.py ${o.middle.recipe.join(' ')}: the recipe its manifest recorded)` : ''},`,
+    `the ${o.middle ? 'last stage' : 'later stages'} kept as ${o.middle ? 'it was' : 'they were'}, and the thresholds chosen again on validation by the rule of \`npm run cascade\``,
+    `(scoring/src/cascade-cli.ts). Training took ${o.trainSeconds.toFixed(0)} s. Test figures were computed after the choice.`,
     ...(o.labels.droppedInHeldOut ? [`${o.labels.droppedInHeldOut} collected labels were left out: their text is in the frozen validation or test split.`] : []),
     '',
     '| stage | model | passes a text on when its top probability is below |',
@@ -223,6 +266,10 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
   // A cascade keeps the live cascade's later stages and its rule for the last threshold, read before
   // training so that a cascade this cannot retrain fails at once.
   const cascade = o.kind === 'cascade' ? await cascadePlanOf(await liveModelDir(o.modelsDir, o.defaultLiveDir)) : undefined;
+  if (o.deep && !cascade) throw new Error('--deep retrains a cascade\'s middle stage: it needs --kind cascade');
+  const middle = o.deep && cascade ? await readManifest(join(cascade.kept[0]!.dir, 'manifest.json')) : undefined;
+  if (middle && middle.kind !== 'transformer') throw new Error(`--deep: the cascade's middle stage ${middle.version} is not a transformer`);
+  const middleRecipe = middle?.kind === 'transformer' ? transformerRecipe(middle) : undefined;
   await mkdir(candidateDir, { recursive: true });
 
   const { rows, conflicting } = labelsForTraining(o.labels);
@@ -249,18 +296,33 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
   if (o.fixed && o.kind === 'linear') args.push('--fixed');
   if (o.trainLimit !== undefined) args.push(o.kind === 'transformer' ? '--limit' : '--train-limit', String(o.trainLimit));
   const trainStarted = performance.now();
-  await run(python, args, o.onTrainerOutput ?? ((c) => process.stderr.write(c)));
+  const onOutput = o.onTrainerOutput ?? ((c: Buffer) => process.stderr.write(c));
+  await run(python, args, onOutput);
+  // --deep: the middle stage by its own recorded recipe, the same labels joining its training split
+  // (30-60 min on two cores). Its work dir is its own, not the shared cache.
+  let middleDir: string | undefined;
+  if (middleRecipe) {
+    middleDir = join(o.modelsDir, `${middleRecipe.base}-retrained-${stamp(now)}`);
+    const middleArgs = ['training/train_transformer.py', ...middleRecipe.args, '--data-dir', o.dataDir, '--model-dir', middleDir, '--work-dir', join(middleDir, '.work'), '--version', basename(middleDir), '--no-fixture', '--extra-labels', labelsPath];
+    if (o.trainLimit !== undefined) middleArgs.push('--limit', String(o.trainLimit));
+    await run(python, middleArgs, onOutput);
+  }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
 
   if (cascade) {
     const stages: StageDir[] = [{ dir: trainedDir }];
-    for (const st of cascade.kept) stages.push({ dir: await placeStage(o.modelsDir, st.dir), answerAt: st.answerAt });
+    for (const [k, st] of cascade.kept.entries()) {
+      stages.push({ dir: k === 0 && middleDir ? middleDir : await placeStage(o.modelsDir, st.dir), answerAt: st.answerAt });
+    }
     const manifest = await buildCascade({ dataDir: o.dataDir, stages, ...cascade.rule, version });
     await writeFile(join(candidateDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const used = z
       .object({ dataSizes: z.object({ collectedLabels: z.object({ used: z.number(), droppedInHeldOut: z.number() }) }) })
       .safeParse(JSON.parse(await readFile(reportPath, 'utf8'))).data?.dataSizes.collectedLabels;
-    await writeFile(join(candidateDir, 'MODEL_CARD.md'), cascadeCard(manifest, { gateVersion: trainedVersion, labels: used ?? { used: rows.length, droppedInHeldOut: 0 }, trainSeconds }));
+    await writeFile(
+      join(candidateDir, 'MODEL_CARD.md'),
+      cascadeCard(manifest, { gateVersion: trainedVersion, middle: middleDir && middleRecipe ? { version: basename(middleDir), recipe: middleRecipe.args } : undefined, labels: used ?? { used: rows.length, droppedInHeldOut: 0 }, trainSeconds }),
+    );
   }
 
   const pointerPath = livePointerPath(o.modelsDir);

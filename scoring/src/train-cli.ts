@@ -2,8 +2,9 @@
 // gates the candidate against the live model and records the decision (decision.json beside the
 // candidate, a row in barometer.model_decisions). See training/README.md, "Retraining".
 // Usage: npm run train [-- --kind linear|transformer|cascade] [--mode promote|shadow|evaluate] [--labels FILE]
-//        [--no-clickhouse] [--fixed] [--train-limit N] [--data-dir DIR]
+//        [--no-clickhouse] [--fixed] [--deep] [--train-limit N] [--data-dir DIR]
 // Without --kind it retrains the live model's kind: a cascade's gate when a cascade is live, else the linear model.
+// --deep (with a cascade): also its middle stage, e5, by the recipe its manifest records (30-60 min on two cores).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
       labels: { type: 'string' },
       'no-clickhouse': { type: 'boolean', default: false },
       fixed: { type: 'boolean', default: false },
+      deep: { type: 'boolean', default: false },
       'train-limit': { type: 'string' },
       'data-dir': { type: 'string' },
     },
@@ -66,6 +68,7 @@ async function main(): Promise<number> {
     tolerance: config.BAROMETER_GATE_TOLERANCE,
     cryptoTolerance: config.BAROMETER_GATE_CRYPTO_TOLERANCE,
     fixed: values.fixed,
+    deep: values.deep,
     ...(values['train-limit'] ? { trainLimit: Number(values['train-limit']) } : {}),
   });
   if (clickhouse) {
