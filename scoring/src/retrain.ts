@@ -308,6 +308,9 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
     await run(python, middleArgs, onOutput);
   }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
+  // Both trainers write training-report.json with dataSizes beside the model (for a cascade, the gate).
+  const report: unknown = JSON.parse(await readFile(reportPath, 'utf8'));
+  const dataSizes = report && typeof report === 'object' && 'dataSizes' in report ? report.dataSizes : undefined;
 
   if (cascade) {
     const stages: StageDir[] = [{ dir: trainedDir }];
@@ -316,9 +319,7 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
     }
     const manifest = await buildCascade({ dataDir: o.dataDir, stages, ...cascade.rule, version });
     await writeFile(join(candidateDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    const used = z
-      .object({ dataSizes: z.object({ collectedLabels: z.object({ used: z.number(), droppedInHeldOut: z.number() }) }) })
-      .safeParse(JSON.parse(await readFile(reportPath, 'utf8'))).data?.dataSizes.collectedLabels;
+    const used = z.object({ collectedLabels: z.object({ used: z.number(), droppedInHeldOut: z.number() }) }).safeParse(dataSizes).data?.collectedLabels;
     await writeFile(
       join(candidateDir, 'MODEL_CARD.md'),
       cascadeCard(manifest, { gateVersion: trainedVersion, middle: middleDir && middleRecipe ? { version: basename(middleDir), recipe: middleRecipe.args } : undefined, labels: used ?? { used: rows.length, droppedInHeldOut: 0 }, trainSeconds }),
@@ -365,8 +366,6 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
     action = 'shadowed';
   }
 
-  // Both trainers write training-report.json with dataSizes beside the model (for a cascade, the gate).
-  const report: unknown = JSON.parse(await readFile(reportPath, 'utf8'));
   const decision: Decision = {
     v: 1,
     decidedAt: new Date().toISOString(),
@@ -377,7 +376,7 @@ export async function retrain(o: RetrainOptions): Promise<Decision> {
     gate,
     action,
     labels: { collected: o.labels.length, items: rows.length, conflicting },
-    dataSizes: report && typeof report === 'object' && 'dataSizes' in report ? report.dataSizes : undefined,
+    dataSizes,
     seconds: { train: round1(trainSeconds), evaluate: round1(evaluateSeconds), total: round1((performance.now() - started) / 1000) },
   };
   await writeFile(join(candidateDir, 'decision.json'), `${JSON.stringify(decision, null, 2)}\n`);
