@@ -833,6 +833,18 @@ lower than with the full graph, at half its layers (training/experiments/2026-12
 column below is the full model alone.`,
     )
     .join('');
+  // An MLP exit head is a draw: its fit moves with the machine's float arithmetic (2026-12-04-exit-seeds.md).
+  const drawNote = stages
+    .map((s, k) => ({ k, exits: s.manifest.kind === 'transformer' && m.stages[k]!.answerAt === undefined ? (s.manifest.earlyExits ?? []).filter((x) => x.kind === 'mlp') : [] }))
+    .filter(({ exits }) => exits.length > 0)
+    .map(
+      ({ k, exits }) => `
+- Stage ${k + 1}'s exit${exits.length > 1 ? 's' : ''} after layer ${exits.map((x) => x.layer).join(' and ')} ${exits.length > 1 ? 'are' : 'is'} a mean of small MLPs whose fit is a chaotic function of the
+  machine's float arithmetic: refit with the same seeds on another CPU or BLAS kernel, it is another draw, and this
+  cascade's test figure moves with it (e5's exit 3, eight draws: 0.846-0.854, median 0.850;
+  training/experiments/2026-12-04-exit-seeds.md).`,
+    )
+    .join('');
   const gateTable = m.selection.gates
     ? `
 
@@ -879,7 +891,7 @@ the data through the serving code: edit the generator, not this card.
 - The shares that each stage answers depend on the feed; the table above gives them on held-out tfns headlines.
   A feed the stages are less sure of defers more and runs slower.
 - A text whose top probability sits within float rounding of a threshold can answer from either stage with
-  its batch neighbours (the transformers' batched and one-by-one probabilities differ by ~1e-6).
+  its batch neighbours (the transformers' batched and one-by-one probabilities differ by ~1e-6).${drawNote}
 
 ## Targets (issue #4)
 | target | result | met |
