@@ -10,7 +10,8 @@ five MLPs change. For each set of seeds it does what packaging and `npm run casc
   its temperature on validation) and choose_threshold's rule for exit 3, against e5 with exit 5 only;
 - buildCascade's choice (scoring/src/cascade-cli.ts, reimplemented below and checked against the shipped
   manifest): the gate's threshold of GATES and the last threshold at the best share up to 5 %, on validation;
-then reads test. Seeds 0-4 are the shipped head, so the first row must reproduce the shipped cascade.
+then reads test. The check: the shipped stages through the reimplemented choice give the shipped manifest's figures.
+Seeds 0-4 are the shipped head's seeds; refit here they give another head (the finding).
 
   npx tsx training/experiments/2026-12-04-stage-probs.mts /tmp/stage-probs.json
   training/.venv/bin/python training/experiments/2026-12-04-exit-seeds.py /tmp/stage-probs.json [SEEDS [NOISE [SOLVER]]]
@@ -24,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper
 from sklearn.metrics import f1_score
 from sklearn.neural_network import MLPClassifier
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import early_exit  # noqa: E402
 from probe_common import patched_exits  # noqa: E402
 from train_linear import read_surge, read_tfns, split_tfns, surge_halves, with_rows  # noqa: E402
-from train_transformer import encode, fit_temperature, load_tokenizer, onnx_proba  # noqa: E402
+from train_transformer import encode, fit_temperature, load_tokenizer  # noqa: E402
 from train_common import softmax  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ noise = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
 solver = sys.argv[4] if len(sys.argv) > 4 else "adam"
 
 # The training split as train_transformer.py builds it for the shipped recipe (tfns train + the Surge half).
-raw, clean, y, _ = read_tfns(DATA)
+_, clean, y, _ = read_tfns(DATA)
 surge_raw, _, surge_y = read_surge(DATA)
 idx_train, idx_val, idx_test = split_tfns(y)
 x_train, y_train = [clean[i] for i in idx_train], y[idx_train]
@@ -62,9 +62,7 @@ assert (probs["truth.validation"] == y_val).all() and (probs["truth.test"] == y_
 
 # Layer-3 and layer-5 features and the full graph's probabilities, from the shipped graph with both exits off.
 tok = load_tokenizer(64, SHIPPED)
-base = onnx.load(str(SHIPPED / "model.onnx"))
-m = onnx.ModelProto()
-m.CopyFrom(base)
+m = onnx.load(str(SHIPPED / "model.onnx"))
 cuts = [early_exit.cut_tensor(m, k) for k in (3, 5)]
 for c in cuts:
     m.graph.output.append(helper.make_tensor_value_info(c, TensorProto.FLOAT, None))
@@ -73,6 +71,7 @@ t0 = time.perf_counter()
 
 
 def features(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """early_exit.pooled_features's pooling, on the shipped graph with its exits (which that refuses) switched off."""
     f3, f5, full = [], [], []
     for i in range(0, len(texts), 128):
         ids, mask = encode(tok, texts[i : i + 128])
@@ -94,7 +93,8 @@ if noise:
 # Exit 5 as packaging fits it (deterministic), its threshold against the full graph.
 head5 = early_exit.fit_head(tr5, y_train, va5, y_val, fit_temperature, "linear")
 t5 = early_exit.choose_threshold(y_val, head5.proba(va5), va_full)
-served5 = {s: np.where((head5.proba(f).max(1) >= t5)[:, None], head5.proba(f), full) for s, f, full in (("validation", va5, va_full), ("test", te5, te_full))}
+p5 = {"validation": head5.proba(va5), "test": head5.proba(te5)}
+served5 = {s: np.where((p5[s].max(1) >= t5)[:, None], p5[s], full) for s, full in (("validation", va_full), ("test", te_full))}
 shipped5 = next(e for e in json.loads((SHIPPED / "manifest.json").read_text())["earlyExits"] if e["layer"] == 5)
 print(f"exit 5: temperature {head5.temperature} (shipped {shipped5['temperature']}), threshold {t5} (shipped {shipped5['threshold']})")
 
